@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["packages/config/src/**", "**/test/**", "e2e/**", "bench/**", "apps/cli/src/main.ts", "apps/cli/src/demo.ts"],
+    files: ["packages/config/src/**", "**/test/**", "e2e/**", "bench/**", "packages/testing/src/**", "apps/cli/src/commands/demo.ts"],
     rules: { "no-restricted-properties": "off" },
   },
 );

@@ -75,6 +75,8 @@ export function failureFromPgError(err: unknown, context: string): ImportFailure
   }
   // 22: data exception (bad timestamp, NUL byte, out of range) — the document's fault
   if (code.startsWith("22")) return new ImportFailure("invalid_document", message, { stage, cause: err });
+  // 42: syntax error or missing table/column (migrations not applied): a retry cannot help
+  if (code.startsWith("42")) return new ImportFailure("unknown", message, { stage, cause: err });
   if (code !== "") return new ImportFailure("db_error", message, { stage, cause: err });
   // No SQLSTATE: the socket died under the driver (ECONNRESET, "Connection terminated")
   return new ImportFailure("db_unavailable", message, { stage, cause: err });

@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { loadConfig } from "@porter/config";
+import { migrateDatabase } from "@porter/db";
+import { startLegacySim } from "@porter/legacy-sim";
+import { runCommand } from "./run.js";
+
+const PORTER = fileURLToPath(new URL("../../bin/porter.js", import.meta.url));
+
+export interface DemoFlags {
+  docs: number;
+  workers: number;
+}
+
+/**
+ * `porter demo` (`npm run demo`): the whole topology on this machine —
+ * migrate, a simulated legacy service, W worker processes, and a run
+ * followed with a progress bar to its summary.
+ */
+export async function demoCommand(flags: DemoFlags): Promise<number> {
+  const config = loadConfig();
+  await migrateDatabase(config.databaseUrl);
+  const sim = await startLegacySim({ docs: flags.docs, port: 0 });
+  process.stderr.write(`legacy service: ${sim.url} (${flags.docs} documents)\n`);
+  const env = { ...process.env, LEGACY_URL: sim.url, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
+  const workers: ChildProcess[] = [];
+  try {
+    for (let i = 0; i < flags.workers; i++) {
+      workers.push(spawn(process.execPath, [PORTER, "worker"], { env, stdio: ["ignore", "inherit", "inherit"] }));
+    }
+    process.stderr.write(`${flags.workers} workers × concurrency ${config.workerConcurrency}\n`);
+    return await runCommand({ follow: true, json: false }, { ...config, legacyUrl: sim.url });
+  } finally {
+    await Promise.all(
+      workers.map(async (worker) => {
+        if (worker.exitCode !== null || worker.signalCode !== null) return;
+        const exited = once(worker, "exit");
+        worker.kill("SIGTERM");
+        await exited;
+      }),
+    );
+    await sim.close();
+  }
+}

@@ -1,0 +1,48 @@
+import { loadConfig } from "@porter/config";
+import { countFailuresByKind, createPool, getRun } from "@porter/db";
+import { readProgress } from "@porter/enqueuer";
+import { UsageError } from "../exit-codes.js";
+
+/** `porter status <runId>`: counts by status, and failures by kind. */
+export async function statusCommand(runId: string, flags: { json: boolean }): Promise<number> {
+  const config = loadConfig();
+  const pool = createPool({ connectionString: config.databaseUrl, max: 2, applicationName: "porter-cli" });
+  try {
+    const run = await getRun(pool, runId);
+    if (!run) throw new UsageError(`no run ${runId} in ${new URL(config.databaseUrl).pathname.slice(1)}`);
+    const progress = await readProgress(pool, runId);
+    const failuresByKind = Object.fromEntries(
+      (await countFailuresByKind(pool, runId)).map(({ kind, count }) => [kind, count]),
+    );
+    const status = {
+      runId,
+      status: progress.status,
+      listed: progress.listed,
+      counts: {
+        pending: progress.pending,
+        running: progress.running,
+        succeeded: progress.succeeded,
+        failed: progress.failed,
+        rolled_back: progress.rolledBack,
+      },
+      failuresByKind,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      docsPerSecond: Math.round(progress.docsPerSecond * 10) / 10,
+    };
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(status)}\n`);
+    } else {
+      const lines = [
+        `run ${runId}: ${status.status}, ${status.listed} listed, ${status.docsPerSecond} docs/s`,
+        ...Object.entries(status.counts).map(([k, v]) => `  ${k.padEnd(12)} ${v}`),
+        ...(Object.keys(failuresByKind).length ? ["failures by kind:"] : []),
+        ...Object.entries(failuresByKind).map(([k, v]) => `  ${k.padEnd(18)} ${v}`),
+      ];
+      process.stdout.write(`${lines.join("\n")}\n`);
+    }
+    return 0;
+  } finally {
+    await pool.end();
+  }
+}

@@ -1,0 +1,15 @@
+/** The exit codes of every `porter` command. */
+export const EXIT = {
+  ok: 0,
+  /** Anything unexpected: a crash, a lost connection. */
+  error: 1,
+  /** Bad usage or bad configuration; the message names the flag or variable. */
+  usage: 2,
+  /** The run finished, with failed documents. */
+  failedDocuments: 3,
+} as const;
+
+/** Bad usage: wrong flag value, unknown run id. Exits 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}

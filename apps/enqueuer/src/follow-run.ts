@@ -1,0 +1,93 @@
+import type pg from "pg";
+import { completeRunIfDone, countByStatus, getRun, type RunStatus } from "@porter/db";
+import { sleep } from "./sleep.js";
+
+export interface RunProgress {
+  runId: string;
+  status: RunStatus;
+  /** True while the enqueuer is still listing: `listed` will grow. */
+  listing: boolean;
+  listed: number;
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  rolledBack: number;
+  elapsedMs: number;
+  docsPerSecond: number;
+  /** Time left at the current pace; undefined while listing or before any progress. */
+  etaMs: number | undefined;
+}
+
+/** The line `porter run --follow --json` prints at the end. */
+export interface RunSummary {
+  runId: string;
+  status: RunStatus;
+  listed: number;
+  succeeded: number;
+  failed: number;
+  durationMs: number;
+  docsPerSecond: number;
+}
+
+const FINAL: ReadonlySet<RunStatus> = new Set(["completed", "cancelled", "rolled_back"]);
+
+/** A run's progress now; completes the run when nothing is left to do. */
+export async function readProgress(pool: pg.Pool, runId: string): Promise<RunProgress> {
+  const [run, counts] = await Promise.all([getRun(pool, runId), countByStatus(pool, runId)]);
+  if (!run) throw new Error(`run ${runId} does not exist`);
+  let status = run.status;
+  let finishedAt = run.finishedAt;
+  if (status === "running" && counts.pending === 0 && counts.running === 0 && (await completeRunIfDone(pool, runId))) {
+    const done = await getRun(pool, runId);
+    status = done?.status ?? status;
+    finishedAt = done?.finishedAt ?? finishedAt;
+  }
+  const started = Date.parse(run.startedAt);
+  const elapsedMs = Math.max(1, (finishedAt ? Date.parse(finishedAt) : Date.now()) - started);
+  const finished = counts.succeeded + counts.failed;
+  const docsPerSecond = (finished / elapsedMs) * 1000;
+  const left = counts.pending + counts.running;
+  return {
+    runId,
+    status,
+    listing: status === "listing",
+    listed: counts.listed,
+    pending: counts.pending,
+    running: counts.running,
+    succeeded: counts.succeeded,
+    failed: counts.failed,
+    rolledBack: counts.rolled_back,
+    elapsedMs,
+    docsPerSecond,
+    etaMs: status === "listing" || docsPerSecond === 0 ? undefined : (left / docsPerSecond) * 1000,
+  };
+}
+
+export function toSummary(p: RunProgress): RunSummary {
+  return {
+    runId: p.runId,
+    status: p.status,
+    listed: p.listed,
+    succeeded: p.succeeded,
+    failed: p.failed,
+    durationMs: Math.round(p.elapsedMs),
+    docsPerSecond: Math.round(p.docsPerSecond * 10) / 10,
+  };
+}
+
+export interface FollowOptions {
+  intervalMs?: number;
+  onProgress?: (progress: RunProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Polls the ledger until the run is completed, cancelled or rolled back. */
+export async function followRun(pool: pg.Pool, runId: string, options: FollowOptions = {}): Promise<RunSummary> {
+  for (;;) {
+    const progress = await readProgress(pool, runId);
+    options.onProgress?.(progress);
+    if (FINAL.has(progress.status)) return toSummary(progress);
+    await sleep(options.intervalMs ?? 1_000, options.signal);
+  }
+}

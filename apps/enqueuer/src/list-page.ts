@@ -1,0 +1,36 @@
+import { backoffDelay } from "@porter/queue";
+import { ImportFailure } from "@porter/failures";
+import type { Logger } from "@porter/logger";
+import type { ListPage, Source } from "@porter/source";
+import { sleep } from "./sleep.js";
+
+export interface ListPolicy {
+  timeoutMs: number;
+  attempts: number;
+  backoffBaseMs: number;
+}
+
+/**
+ * Reads one listing page, retrying transient failures (5xx, 429, resets,
+ * hangs) with the same backoff as documents. A permanent failure, or the last
+ * transient one, is thrown: the run keeps its checkpoint and can be resumed.
+ */
+export async function listPage(
+  source: Source,
+  cursor: string | null,
+  limit: number,
+  policy: ListPolicy,
+  logger: Logger,
+): Promise<ListPage> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await source.list(cursor, limit, AbortSignal.timeout(policy.timeoutMs));
+    } catch (err) {
+      const retryable = err instanceof ImportFailure && err.retryable;
+      if (!retryable || attempt >= policy.attempts) throw err;
+      const wait = backoffDelay(attempt, policy.backoffBaseMs, err);
+      logger.warn({ kind: err.kind, attempt, waitMs: wait }, `listing page failed, retrying: ${err.message}`);
+      await sleep(wait);
+    }
+  }
+}

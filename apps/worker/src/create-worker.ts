@@ -1,0 +1,69 @@
+import { UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type pg from "pg";
+import type { Config } from "@porter/config";
+import { recordFailure } from "@porter/db";
+import { ImportFailure } from "@porter/failures";
+import type { Logger } from "@porter/logger";
+import { backoffDelay, QUEUE_NAME, type ImportJobData } from "@porter/queue";
+import type { Source } from "@porter/source";
+import { createImportProcessor } from "./process-import.js";
+
+export interface WorkerDeps {
+  config: Config;
+  logger: Logger;
+  connection: Redis;
+  pool: pg.Pool;
+  source: Source;
+}
+
+export type ImportWorker = Worker<ImportJobData, void, string>;
+
+/** A BullMQ worker for the import queue, not yet running (call `run()`). */
+export function createImportWorker(deps: WorkerDeps): ImportWorker {
+  const { config, logger, connection, pool, source } = deps;
+  const processor = createImportProcessor({ pool, source, logger, jobTimeoutMs: config.jobTimeoutMs });
+  const worker = new Worker<ImportJobData, void, string>(QUEUE_NAME, processor, {
+    connection,
+    prefix: config.queuePrefix,
+    concurrency: config.workerConcurrency,
+    autorun: false,
+    // A worker that dies (SIGKILL, OOM) stops renewing its locks; after
+    // lockDuration the stalled check of any live worker puts its jobs back.
+    lockDuration: config.stalledIntervalMs,
+    stalledInterval: config.stalledIntervalMs,
+    maxStalledCount: 2,
+    ...(config.legacyMaxRps === undefined ? {} : { limiter: { max: config.legacyMaxRps, duration: 1_000 } }),
+    settings: {
+      backoffStrategy: (attemptsMade, _type, err) =>
+        backoffDelay(attemptsMade, config.backoffBaseMs, err instanceof ImportFailure ? err : undefined),
+    },
+  });
+
+  worker.on("error", (err) => logger.error({ err }, "worker error"));
+
+  // Failures the processor did not see (a job that stalled more than
+  // maxStalledCount times, e.g. a document that crashes its worker each time)
+  // still reach the ledger. Rare, so the extra round trip is fine here.
+  worker.on("failed", (job, err) => {
+    if (!job || err instanceof ImportFailure || err instanceof UnrecoverableError) return;
+    const log = logger.child({ runId: job.data.runId, ledgerId: job.id, legacyId: job.data.legacyId });
+    const record = async () => {
+      if ((await job.getState()) !== "failed") return; // it will be tried again
+      log.warn({ err }, `document failed outside its attempt: ${err.message}`);
+      await recordFailure(pool, {
+        ledgerId: job.id as string,
+        attempts: job.attemptsMade,
+        kind: "unknown",
+        stage: undefined,
+        message: err.message,
+        stacktrace: err.stack,
+        durationMs: 0,
+        final: true,
+      });
+    };
+    record().catch((e: unknown) => log.error({ err: e }, "could not record the failure in the ledger"));
+  });
+
+  return worker;
+}

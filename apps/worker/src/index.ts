@@ -1,0 +1,3 @@
+export { createImportProcessor, type ImportProcessor, type ProcessorDeps } from "./process-import.js";
+export { createImportWorker, type ImportWorker, type WorkerDeps } from "./create-worker.js";
+export { runWorker } from "./run-worker.js";

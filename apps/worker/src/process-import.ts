@@ -1,0 +1,83 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import type pg from "pg";
+import { loadDocument, recordFailure } from "@porter/db";
+import { toImportFailure, type ImportFailure, type Stage } from "@porter/failures";
+import type { Logger } from "@porter/logger";
+import type { ImportJobData } from "@porter/queue";
+import { extractDocument, type Source } from "@porter/source";
+
+export interface ProcessorDeps {
+  pool: pg.Pool;
+  source: Source;
+  logger: Logger;
+  jobTimeoutMs: number;
+}
+
+/** The job handler: one attempt at one document. */
+export type ImportProcessor = (job: Job<ImportJobData, void>, token?: string, cancel?: AbortSignal) => Promise<void>;
+
+/**
+ * One attempt: fetch → extract → load, under a hard timeout that aborts the
+ * HTTP request and cancels the Postgres statement.
+ *
+ * Success costs one HTTP request and one Postgres statement (the load marks
+ * the ledger row too); nothing is logged. A failure is written to the ledger
+ * with its kind, stage and stack, then rethrown: permanent kinds as
+ * UnrecoverableError so BullMQ fails the job at once, transient ones as they
+ * are so the backoff can read a 429's Retry-After.
+ */
+export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
+  const { pool, source, logger, jobTimeoutMs } = deps;
+
+  return async function processImport(job, _token, cancel) {
+    const started = performance.now();
+    const attempt = job.attemptsMade + 1;
+    const ledgerId = job.id as string;
+    const { runId, legacyId } = job.data;
+    const timeout = AbortSignal.timeout(jobTimeoutMs);
+    const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
+    let stage: Stage = "fetch";
+    try {
+      const html = await source.fetchPage(legacyId, signal);
+      stage = "extract";
+      const document = extractDocument(html, legacyId);
+      stage = "load";
+      const durationMs = performance.now() - started;
+      await loadDocument(pool, { ledgerId, runId, attempts: attempt, durationMs, document }, signal);
+    } catch (err) {
+      const failure = toImportFailure(err, stage);
+      const final = !failure.retryable || attempt >= (job.opts.attempts ?? 1);
+      await record(failure, final, performance.now() - started);
+      if (!failure.retryable) throw new UnrecoverableError(`${failure.kind}: ${failure.message}`);
+      throw failure;
+    }
+
+    async function record(failure: ImportFailure, final: boolean, durationMs: number): Promise<void> {
+      const log = logger.child({ runId, ledgerId, legacyId, attempt });
+      try {
+        await recordFailure(pool, {
+          ledgerId,
+          attempts: attempt,
+          kind: failure.kind,
+          stage: failure.stage,
+          message: failure.message,
+          stacktrace: stackOf(failure),
+          durationMs,
+          final,
+        });
+      } catch (err) {
+        // The job still fails and is retried or kept by BullMQ; the reconciler
+        // brings the ledger back in line. Never let this hide the real failure.
+        log.error({ err }, "could not record the failure in the ledger");
+      }
+      if (final) log.warn({ kind: failure.kind, stage: failure.stage }, `document failed: ${failure.message}`);
+      else log.debug({ kind: failure.kind, stage: failure.stage }, `attempt failed, will retry: ${failure.message}`);
+    }
+  };
+}
+
+/** The failure's stack, followed by its cause's: where it was thrown and what it came from. */
+function stackOf(failure: ImportFailure): string | undefined {
+  const cause = failure.cause instanceof Error ? failure.cause.stack : undefined;
+  return cause ? `${failure.stack}\nCaused by: ${cause}` : failure.stack;
+}

@@ -1,0 +1,2 @@
+export { ConfigError, loadConfig, redactUrl, type Config } from "./load-config.js";
+export { envSchema, type Env } from "./schema.js";

@@ -1,0 +1,90 @@
+import { envSchema, type Env } from "./schema.js";
+
+/** Bad configuration: start-up stops with this message (exit code 2). */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export interface Config {
+  redisUrl: string;
+  databaseUrl: string;
+  legacyUrl: string;
+  legacyToken: string | undefined;
+  workerConcurrency: number;
+  jobTimeoutMs: number;
+  jobAttempts: number;
+  backoffBaseMs: number;
+  legacyMaxRps: number | undefined;
+  queueHighWater: number;
+  queuePrefix: string;
+  listPageSize: number;
+  maxPageBytes: number;
+  stalledIntervalMs: number;
+  shutdownGraceMs: number;
+  logLevel: Env["LOG_LEVEL"];
+  dashboardUser: string;
+  dashboardPassword: string | undefined;
+  port: number;
+  metricsPort: number;
+}
+
+const SECRET = /(TOKEN|PASSWORD)$/;
+
+function shown(name: string, value: unknown): string {
+  if (value === undefined) return "nothing";
+  return SECRET.test(name) ? "a value (hidden)" : JSON.stringify(value);
+}
+
+/**
+ * Parses the environment once, at start-up. Empty variables count as unset.
+ * Throws ConfigError naming every bad variable, what it expects and what came.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== "") input[key] = value.trim();
+  }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `  ${name}: ${issue.message}, got ${shown(name, input[name])}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
+    legacyUrl: e.LEGACY_URL,
+    legacyToken: e.LEGACY_TOKEN,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    jobTimeoutMs: e.JOB_TIMEOUT_MS,
+    jobAttempts: e.JOB_ATTEMPTS,
+    backoffBaseMs: e.BACKOFF_BASE_MS,
+    legacyMaxRps: e.LEGACY_MAX_RPS,
+    queueHighWater: e.QUEUE_HIGH_WATER,
+    queuePrefix: e.QUEUE_PREFIX,
+    listPageSize: e.LIST_PAGE_SIZE,
+    maxPageBytes: e.MAX_PAGE_BYTES,
+    stalledIntervalMs: e.STALLED_INTERVAL_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+    dashboardUser: e.DASHBOARD_USER,
+    dashboardPassword: e.DASHBOARD_PASSWORD,
+    port: e.PORT,
+    metricsPort: e.METRICS_PORT,
+  };
+}
+
+/** A URL with its password replaced, for log lines and messages. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = "***";
+    return url.toString();
+  } catch {
+    return "<unparseable url>";
+  }
+}

@@ -1,0 +1,55 @@
+import { z } from "zod";
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const expected = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^-?\d+$/, { message: `expected ${expected}` })
+    .transform(Number)
+    .pipe(z.number().min(min, { message: `expected ${expected}` }).max(max, { message: `expected ${expected}` }));
+};
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}` },
+  );
+
+/**
+ * Every environment variable Porter reads, with its default. The only place
+ * that knows their names: the README's configuration table follows this.
+ */
+export const envSchema = z.object({
+  REDIS_URL: url(["redis:", "rediss:"]).default("redis://127.0.0.1:6379"),
+  DATABASE_URL: url(["postgres:", "postgresql:"]).default("postgres://postgres@127.0.0.1:5432/porter"),
+  LEGACY_URL: url(["http:", "https:"]).default("http://127.0.0.1:4000"),
+  LEGACY_TOKEN: z.string().min(1).optional(),
+  WORKER_CONCURRENCY: int(1, 10_000).default(50),
+  JOB_TIMEOUT_MS: int(100).default(30_000),
+  JOB_ATTEMPTS: int(1, 100).default(5),
+  BACKOFF_BASE_MS: int(0).default(1_000),
+  /** Requests per second to the legacy service across all workers; unset = no limit. */
+  LEGACY_MAX_RPS: int(1).optional(),
+  QUEUE_HIGH_WATER: int(1).default(20_000),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[^:\s]+$/, { message: "expected a prefix without ':' or spaces, e.g. porter or {porter}" })
+    .default("porter"),
+  LIST_PAGE_SIZE: int(1, 1_000).default(500),
+  MAX_PAGE_BYTES: int(1_024).default(32 * 1024 * 1024),
+  STALLED_INTERVAL_MS: int(500).default(30_000),
+  SHUTDOWN_GRACE_MS: int(0).default(30_000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DASHBOARD_USER: z.string().min(1).default("admin"),
+  DASHBOARD_PASSWORD: z.string().min(1).optional(),
+  PORT: int(0, 65_535).default(3_000),
+  METRICS_PORT: int(0, 65_535).default(9_464),
+});
+
+export type Env = z.infer<typeof envSchema>;

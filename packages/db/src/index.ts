@@ -1,0 +1,5 @@
+export { createPool, type PoolOptions, type Queryable } from "./pool.js";
+export { ensureDatabase, migrateDatabase } from "./migrate.js";
+export * as schema from "./schema.js";
+export * from "./ledger/index.js";
+export * from "./target/index.js";

@@ -1,0 +1,16 @@
+import type { Queryable } from "../pool.js";
+
+/**
+ * Marks a run `completed` once its listing is over and none of its documents
+ * is `pending` or `running`. Returns true when this call completed it.
+ * $1 run id. Cheap: the (run_id, status) index finds unfinished rows.
+ */
+export async function completeRunIfDone(db: Queryable, runId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE import_runs SET status = 'completed', finished_at = now(), updated_at = now()
+      WHERE id = $1 AND status = 'running'
+        AND NOT EXISTS (SELECT 1 FROM service_imports WHERE run_id = $1 AND status IN ('pending', 'running'))`,
+    [runId],
+  );
+  return rowCount === 1;
+}

@@ -1,0 +1,17 @@
+import type { Run } from "./types.js";
+
+export const RUN_COLUMNS = `id, status, cursor, listed, options,
+  started_at::text AS started_at, listed_at::text AS listed_at, finished_at::text AS finished_at`;
+
+export function toRun(row: Record<string, unknown>): Run {
+  return {
+    id: row.id as string,
+    status: row.status as Run["status"],
+    cursor: row.cursor as string | null,
+    listed: row.listed as number,
+    options: row.options as Record<string, unknown>,
+    startedAt: row.started_at as string,
+    listedAt: row.listed_at as string | null,
+    finishedAt: row.finished_at as string | null,
+  };
+}

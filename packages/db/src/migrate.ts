@@ -1,0 +1,49 @@
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate } from "drizzle-orm/node-postgres/migrator";
+
+const MIGRATIONS = fileURLToPath(new URL("../drizzle", import.meta.url));
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Creates the database named in `connectionString` when it does not exist. Returns true if it did. */
+export async function ensureDatabase(connectionString: string): Promise<boolean> {
+  const url = new URL(connectionString);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  if (!name) throw new Error("DATABASE_URL names no database (expected postgres://user@host:port/name)");
+  url.pathname = "/postgres";
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    const found = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (found.rowCount) return false;
+    try {
+      await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
+    } catch (err) {
+      // Another process created it between our check and our CREATE.
+      if ((err as { code?: string }).code === "42P04") return false;
+      throw err;
+    }
+    return true;
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Creates the database if missing, then applies the committed drizzle migrations. */
+export async function migrateDatabase(connectionString: string): Promise<{ created: boolean }> {
+  const created = await ensureDatabase(connectionString);
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    // Serialise concurrent `porter db migrate` calls (several containers starting at once).
+    await client.query("SELECT pg_advisory_lock(7250734)");
+    await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
+  } finally {
+    await client.end();
+  }
+  return { created };
+}

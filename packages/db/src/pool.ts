@@ -1,0 +1,26 @@
+import pg from "pg";
+
+/** What a query function needs: a pool or a checked-out client. */
+export type Queryable = Pick<pg.Pool, "query">;
+
+export interface PoolOptions {
+  connectionString: string;
+  max?: number;
+  /** Server-side cap on every statement: Postgres cancels what runs longer. */
+  statementTimeoutMs?: number;
+  applicationName?: string;
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? "porter",
+    ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client whose server went away (restart, pg_terminate_backend) emits
+  // here; without a listener that would crash the process. The pool drops it.
+  pool.on("error", () => {});
+  return pool;
+}

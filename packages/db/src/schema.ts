@@ -1,0 +1,96 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+// Timestamps keep Postgres's full microsecond precision and their offset.
+const tstz = (name: string) => timestamp(name, { withTimezone: true, precision: 6, mode: "string" });
+
+export const runStatus = pgEnum("run_status", ["listing", "running", "completed", "cancelled", "rolled_back"]);
+export const importStatus = pgEnum("import_status", ["pending", "running", "succeeded", "failed", "rolled_back"]);
+
+/** One migration run: its listing checkpoint and its options. */
+export const importRuns = pgTable("import_runs", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  status: runStatus("status").notNull().default("listing"),
+  /** The listing cursor of the next page to read; null before the first page and after the last. */
+  cursor: text("cursor"),
+  /** Distinct legacy ids written to the ledger so far. */
+  listed: integer("listed").notNull().default(0),
+  options: jsonb("options").notNull().default(sql`'{}'::jsonb`),
+  startedAt: tstz("started_at").notNull().defaultNow(),
+  listedAt: tstz("listed_at"),
+  finishedAt: tstz("finished_at"),
+  updatedAt: tstz("updated_at").notNull().defaultNow(),
+});
+
+/** The ledger: the truth about every document of every run. Redis may be flushed; this is not. */
+export const serviceImports = pgTable(
+  "service_imports",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => importRuns.id, { onDelete: "cascade" }),
+    legacyId: text("legacy_id").notNull(),
+    status: importStatus("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    errorKind: text("error_kind"),
+    errorStage: text("error_stage"),
+    lastError: text("last_error"),
+    stacktrace: text("stacktrace"),
+    durationMs: integer("duration_ms"),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    updatedAt: tstz("updated_at").notNull().defaultNow(),
+    finishedAt: tstz("finished_at"),
+  },
+  (t) => [
+    unique("service_imports_run_legacy_unique").on(t.runId, t.legacyId),
+    index("service_imports_run_status_idx").on(t.runId, t.status),
+  ],
+);
+
+/** The replacement system's documents. */
+export const documents = pgTable(
+  "documents",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    legacyId: text("legacy_id").notNull().unique("documents_legacy_id_unique"),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    authorId: text("author_id").notNull(),
+    authorName: text("author_name").notNull(),
+    tags: text("tags").array().notNull(),
+    createdAt: tstz("created_at").notNull(),
+    updatedAt: tstz("updated_at").notNull(),
+    /** The run that last wrote this document: what a rollback of that run deletes. */
+    runId: uuid("run_id").notNull(),
+    importedAt: tstz("imported_at").notNull().defaultNow(),
+  },
+  (t) => [index("documents_run_id_idx").on(t.runId)],
+);
+
+export const documentAttachments = pgTable(
+  "document_attachments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    documentId: uuid("document_id")
+      .notNull()
+      .references(() => documents.id, { onDelete: "cascade" }),
+    /** Order of the attachment in the source document, from 0. */
+    position: integer("position").notNull(),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "bigint" }).notNull(),
+  },
+  (t) => [index("document_attachments_document_id_idx").on(t.documentId, t.position)],
+);

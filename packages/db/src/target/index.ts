@@ -1,0 +1,1 @@
+export { loadDocument, type DocumentRecord, type LoadInput } from "./load-document.js";

@@ -1,0 +1,18 @@
+import { Redis } from "ioredis";
+
+export interface RedisOptions {
+  /**
+   * Workers and the queue events reader block on Redis and must wait out a
+   * Redis restart rather than fail (BullMQ needs `maxRetriesPerRequest: null`);
+   * producers fail fast so a dead Redis becomes a clear error.
+   */
+  role: "worker" | "producer";
+}
+
+export function createRedis(url: string, options: RedisOptions): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: options.role === "worker" ? null : 3,
+    enableOfflineQueue: options.role === "worker",
+    connectionName: `porter-${options.role}`,
+  });
+}

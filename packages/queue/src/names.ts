@@ -1,0 +1,11 @@
+/** The one queue Porter uses. Its keys live under `{prefix}:imports:*`. */
+export const QUEUE_NAME = "imports";
+
+/** The name of the custom backoff strategy registered by every worker. */
+export const BACKOFF_TYPE = "porter";
+
+/** What a job carries; the job id is the ledger row's id. */
+export interface ImportJobData {
+  runId: string;
+  legacyId: string;
+}

@@ -1,0 +1,169 @@
+import { ImportFailure, failureFromHttpStatus, failureFromNetworkError } from "@porter/failures";
+import { Pool, type Dispatcher } from "undici";
+import { encodePathSegment, normalizeBasePath } from "./document-path.js";
+import { parseListPage } from "./listing.js";
+import type { ListPage, Source } from "./source.js";
+
+export interface HttpSourceOptions {
+  /** Base URL of the legacy service; may carry a path prefix, e.g. `http://legacy:8080/api/`. */
+  url: string;
+  /** Sent as `Authorization: Bearer <token>`; never part of any message. Empty means none. */
+  token?: string;
+  /** Keep-alive sockets to the legacy service. */
+  connections: number;
+  /** Largest response body accepted (pages and listings), in bytes. */
+  maxPageBytes: number;
+  /** How long to wait for response headers; the attempt's AbortSignal usually ends it sooner. */
+  headersTimeoutMs?: number;
+}
+
+// fatal: a page that is not UTF-8 must fail, not be stored with U+FFFD in place of its bytes.
+// decode() without `stream` keeps no state between calls, so one decoder serves all requests.
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function ignore(): void {}
+
+/** Message prefixes, built only once something has failed. */
+function documentContext(id: string | null): string {
+  return `GET document ${JSON.stringify(id)}`;
+}
+
+function listingContext(cursor: string | null): string {
+  if (cursor === null) return "GET listing (first page)";
+  const shown = cursor.length > 80 ? `${JSON.stringify(cursor.slice(0, 80))}…` : JSON.stringify(cursor);
+  return `GET listing after cursor ${shown}`;
+}
+
+function positiveInteger(value: unknown, name: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The legacy service over HTTP: one undici Pool (keep-alive, `connections` sockets, no
+ * pipelining) on the origin of `url`. Every failure is an ImportFailure.
+ */
+export function createHttpSource(options: HttpSourceOptions): Source {
+  let base: URL;
+  try {
+    base = new URL(options.url);
+  } catch {
+    // Not echoed: the URL could carry credentials.
+    throw new TypeError("the legacy URL is not a valid absolute URL");
+  }
+  if (base.protocol !== "http:" && base.protocol !== "https:") throw new TypeError("the legacy URL must be http: or https:");
+  if (base.username !== "" || base.password !== "") throw new TypeError("the legacy URL must not hold credentials; use the token");
+  if (base.search !== "" || base.hash !== "") throw new TypeError("the legacy URL must not have a query or a fragment");
+  const connections = positiveInteger(options.connections, "connections");
+  const maxPageBytes = positiveInteger(options.maxPageBytes, "maxPageBytes");
+  const headersTimeout = options.headersTimeoutMs === undefined ? undefined : positiveInteger(options.headersTimeoutMs, "headersTimeoutMs");
+  const token = options.token ?? "";
+  // Not echoed either: undici would refuse it later with a less helpful message.
+  if (/[\r\n\0]/.test(token)) throw new TypeError("the legacy token must not contain line breaks or NUL");
+
+  const basePath = normalizeBasePath(base.pathname);
+  const documentsPrefix = `${basePath}/documents/`;
+  const listPrefix = `${basePath}/documents?limit=`;
+  // Built once: the same objects go with every request.
+  const pageHeaders: Record<string, string> = { accept: "text/html" };
+  const listHeaders: Record<string, string> = { accept: "application/json" };
+  if (token !== "") pageHeaders.authorization = listHeaders.authorization = `Bearer ${token}`;
+
+  const pool = new Pool(base.origin, {
+    connections,
+    pipelining: 1,
+    ...(headersTimeout === undefined ? {} : { headersTimeout }),
+  });
+
+  /** GETs `path` and returns its body as text; `describe(key)` names the request in messages. */
+  async function getText(
+    path: string,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    key: string | null,
+    describe: (key: string | null) => string,
+  ): Promise<string> {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await pool.request({ path, method: "GET", headers, signal });
+    } catch (err) {
+      throw failureFromNetworkError(err, describe(key), signal);
+    }
+    const { statusCode, body } = response;
+    if (statusCode < 200 || statusCode > 299) {
+      // Reading the (small) error body lets undici reuse the socket; dump() gives up past 128 KiB.
+      await body.dump().catch(ignore);
+      throw failureFromHttpStatus(statusCode, describe(key), response.headers["retry-after"]);
+    }
+    const declared = response.headers["content-length"];
+    if (typeof declared === "string" && Number(declared) > maxPageBytes) {
+      // Not read at all; destroying closes the socket. The listener keeps the abort error handled.
+      body.on("error", ignore).destroy();
+      throw new ImportFailure("too_large", `${describe(key)}: the response declares ${declared} bytes, more than the ${maxPageBytes} allowed`, {
+        stage: "fetch",
+      });
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        // Leaving the loop destroys the body, which stops the download and closes the socket.
+        if (size > maxPageBytes) {
+          throw new ImportFailure("too_large", `${describe(key)}: the response is larger than the ${maxPageBytes} bytes allowed`, {
+            stage: "fetch",
+          });
+        }
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      throw failureFromNetworkError(err, describe(key), signal);
+    }
+    const first = chunks[0];
+    const bytes = chunks.length === 1 && first !== undefined ? first : Buffer.concat(chunks, size);
+    try {
+      return utf8.decode(bytes);
+    } catch (err) {
+      throw new ImportFailure("invalid_document", `${describe(key)}: the response is not valid UTF-8`, { stage: "extract", cause: err });
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+
+  return {
+    fetchPage(id: string, signal: AbortSignal): Promise<string> {
+      let path: string;
+      try {
+        path = documentsPrefix + encodePathSegment(id);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return getText(path, pageHeaders, signal, id, documentContext);
+    },
+
+    async list(cursor: string | null, limit: number, signal?: AbortSignal): Promise<ListPage> {
+      positiveInteger(limit, "limit");
+      let path = listPrefix + String(limit);
+      if (cursor !== null) {
+        try {
+          path += `&cursor=${encodeURIComponent(cursor)}`;
+        } catch (err) {
+          // URIError: a lone surrogate cannot be sent in a URL.
+          throw new ImportFailure("invalid_document", `${listingContext(cursor)}: the cursor is not well-formed unicode`, {
+            stage: "fetch",
+            cause: err,
+          });
+        }
+      }
+      const json = await getText(path, listHeaders, signal, cursor, listingContext);
+      return parseListPage(json, listingContext(cursor));
+    },
+
+    // Idempotent: a second close() waits for the first instead of throwing ClientDestroyedError.
+    close(): Promise<void> {
+      return (closing ??= pool.close());
+    },
+  };
+}

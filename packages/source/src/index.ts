@@ -1,0 +1,6 @@
+export { legacyDocumentSchema, parseLegacyDocument, isStorableText, type LegacyDocument } from "./document.js";
+export { extractEmbeddedJson, extractDocument } from "./extract.js";
+export { documentPath, encodePathSegment } from "./document-path.js";
+export { listPageSchema, parseListPage } from "./listing.js";
+export { createHttpSource, type HttpSourceOptions } from "./http-source.js";
+export type { Source, ListPage, ListedDocument } from "./source.js";

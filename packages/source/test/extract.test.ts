@@ -1,0 +1,284 @@
+import { ImportFailure } from "@porter/failures";
+import { describe, expect, it } from "vitest";
+import { extractDocument, extractEmbeddedJson, isStorableText, legacyDocumentSchema } from "../src/index.js";
+import { embedJson, page, sampleDocument } from "./fixtures.js";
+
+function failureOf(fn: () => unknown): ImportFailure {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ImportFailure);
+    return err as ImportFailure;
+  }
+  throw new Error("expected a failure");
+}
+
+const DOC = sampleDocument();
+const JSON_TEXT = embedJson(DOC);
+
+describe("extractEmbeddedJson", () => {
+  const tags: [string, string][] = [
+    ["double quotes", '<script id="document-data" type="application/json">'],
+    ["single quotes", "<script id='document-data' type='application/json'>"],
+    ["unquoted", "<script id=document-data>"],
+    ["id last", '<script type="application/json" id="document-data">'],
+    ["id between", '<script type="application/json" id="document-data" nonce="abc">'],
+    ["upper case", '<SCRIPT ID="document-data" TYPE="application/json">'],
+    ["mixed case", '<Script Id="document-data">'],
+    ["white space and newlines", '<script\n\tid = "document-data"\n  type="application/json"\n>'],
+    ["spaces around =", "<script type=application/json id =\n'document-data' >"],
+    ["no space between attributes", '<script type="application/json"id="document-data">'],
+    ["boolean attribute first", '<script async id="document-data">'],
+  ];
+  it.each(tags)("finds the tag: %s", (_name, openTag) => {
+    expect(extractEmbeddedJson(page(DOC, openTag))).toBe(JSON_TEXT);
+  });
+
+  it.each(["</script >", "</SCRIPT>", "</script\n>", "</Script \t >"])("accepts the closing tag %j", (close) => {
+    expect(extractEmbeddedJson(page(DOC, '<script id="document-data">', close))).toBe(JSON_TEXT);
+  });
+
+  it("skips other scripts and decoys before it", () => {
+    const html = [
+      "<script>var x = 1 < 2;</script>",
+      '<script src="/app.js"></script >',
+      '<script id="document-data-preview" type="application/json">{"id":"preview"}</script>',
+      '<script data-id="document-data">{"id":"data-id"}</script>',
+      '<script id="other" class="document-data">{"id":"class"}</script>',
+      '<script data-note="id=document-data">{"id":"in a value"}</script>',
+      "<script>document.write('<script id=\"document-data\">{\"id\":\"in a string\"}<\\/script>')</script>",
+      '<!-- <script id="document-data">{"id":"commented out"}</script> -->',
+      '<scripts id="document-data">{"id":"scripts"}</scripts>',
+      `<script id="document-data">${JSON_TEXT}</script>`,
+      '<script id="document-data">{"id":"second"}</script>',
+    ].join("\n");
+    expect(extractEmbeddedJson(html)).toBe(JSON_TEXT);
+    expect(extractDocument(html, "doc-1")).toEqual(DOC);
+  });
+
+  it("takes the first id attribute, as HTML does", () => {
+    expect(() => extractEmbeddedJson('<script id="x" id="document-data">{}</script>')).toThrow(ImportFailure);
+  });
+
+  it("round-trips </ written as <\\/ and decodes nothing else", () => {
+    const body = '<p>a</p><script>alert("x")</script> &amp; &lt; \\ "quoted" \u2028 </SCRIPT >';
+    const doc = sampleDocument({ body });
+    const json = extractEmbeddedJson(page(doc));
+    expect(json).toContain("<\\/script>");
+    expect(json).toContain("&amp;");
+    expect(extractDocument(page(doc)).body).toBe(body);
+  });
+
+  it("keeps unicode as is", () => {
+    const doc = sampleDocument({ id: "ключ/日本 😀", title: "Ünïcödé 🎉 \u00a0", body: "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 e\u0301", tags: ["ß", "中文"] });
+    expect(extractDocument(page(doc), doc.id)).toEqual(doc);
+  });
+
+  it("fails with no_embedded_json when there is no tag", () => {
+    for (const html of ["", "<html><body>nothing</body></html>", '<script id="document-data-preview">{}</script>', '<div id="document-data">{}</div>']) {
+      const f = failureOf(() => extractEmbeddedJson(html));
+      expect(f.kind).toBe("no_embedded_json");
+      expect(f.stage).toBe("extract");
+      expect(f.retryable).toBe(false);
+    }
+  });
+
+  it("fails with no_embedded_json when the tag is never closed", () => {
+    const f = failureOf(() => extractEmbeddedJson('<script id="document-data">{"id":"x"}'));
+    expect(f.kind).toBe("no_embedded_json");
+    expect(f.message).toMatch(/never closed/);
+  });
+});
+
+describe("extractDocument", () => {
+  it("parses and validates, stripping unknown fields", () => {
+    const extra = { ...DOC, extra: 1, author: { ...DOC.author, email: "x" }, attachments: [{ ...DOC.attachments[0], mime: "a/b" }] };
+    expect(extractDocument(page(extra))).toEqual(DOC);
+  });
+
+  it("reports broken JSON as invalid_json with the parser's message", () => {
+    const f = failureOf(() => extractDocument('<script id="document-data">{"id": "x",}</script>', "x"));
+    expect(f.kind).toBe("invalid_json");
+    expect(f.stage).toBe("extract");
+    expect(f.message).toMatch(/page for document "x": the embedded JSON does not parse: .+/);
+    expect(f.cause).toBeInstanceOf(SyntaxError);
+  });
+
+  const wrongShapes: [string, unknown, string][] = [
+    ["array root", [], "(root)"],
+    ["missing id", { ...DOC, id: undefined }, "id"],
+    ["empty id", { ...DOC, id: "" }, "id"],
+    ["number title", { ...DOC, title: 5 }, "title"],
+    ["missing body", { ...DOC, body: undefined }, "body"],
+    ["author not an object", { ...DOC, author: "ada" }, "author"],
+    ["author name missing", { ...DOC, author: { id: "u1" } }, "author.name"],
+    ["tags not an array", { ...DOC, tags: "a,b" }, "tags"],
+    ["tag not a string", { ...DOC, tags: ["a", 2] }, "tags[1]"],
+    ["createdAt missing", { ...DOC, createdAt: undefined }, "createdAt"],
+    ["attachments null", { ...DOC, attachments: null }, "attachments"],
+    ["attachment url missing", { ...DOC, attachments: [DOC.attachments[0], { name: "n", size: 1 }] }, "attachments[1].url"],
+    ["size a string", { ...DOC, attachments: [{ name: "n", url: "u", size: "1" }] }, "attachments[0].size"],
+  ];
+  it.each(wrongShapes)("names the bad field: %s", (_name, value, path) => {
+    const f = failureOf(() => extractDocument(page(value)));
+    expect(f.kind).toBe("invalid_document");
+    expect(f.stage).toBe("extract");
+    expect(f.message).toContain(`invalid document: ${path}: `);
+  });
+
+  it("says what was expected", () => {
+    expect(failureOf(() => extractDocument(page({ ...DOC, title: 5 }))).message).toMatch(/title: .*expected string/);
+  });
+
+  it.each([
+    ["body", { body: "a\u0000b" }, /body: .*U\+0000 at index 1/],
+    ["title", { title: "x\ud800y" }, /title: .*lone surrogate at index 1/],
+    ["tags[0]", { tags: ["\udc00"] }, /tags\[0\]: .*lone surrogate/],
+    ["author.name", { author: { id: "u", name: "\u0000" } }, /author\.name: .*U\+0000/],
+    ["attachments[0].url", { attachments: [{ name: "n", url: "http://x/\ud83d", size: 1 }] }, /attachments\[0\]\.url: .*lone surrogate/],
+    ["id", { id: "a\u0000" }, /id: .*U\+0000/],
+  ])("rejects NUL and lone surrogates in %s", (_field, overrides, message) => {
+    // JSON.stringify writes NUL as \u0000 and a lone surrogate as \udXXX, as a legacy service would.
+    const f = failureOf(() => extractDocument(page(sampleDocument(overrides as object))));
+    expect(f.kind).toBe("invalid_document");
+    expect(f.message).toMatch(message);
+  });
+
+  it("accepts surrogate pairs written as JSON escapes", () => {
+    const html = `<script id="document-data">${embedJson(DOC).replace('"A title"', '"\\ud83d\\ude00"')}</script>`;
+    expect(extractDocument(html).title).toBe("😀");
+  });
+
+  it.each([
+    "2020-01-02T03:04:05Z",
+    "2020-01-02T03:04:05.1Z",
+    "2020-01-02T03:04:05.123Z",
+    "2020-01-02T03:04:05.123456Z",
+    "2020-01-02T03:04:05.123456789Z",
+    "2020-01-02T03:04:05+02:00",
+    "2020-01-02T03:04:05.999999-05:30",
+    "2020-01-02T23:59:59-00:00",
+    "2024-02-29T00:00:00Z",
+    "2000-02-29T00:00:00Z",
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59.999999999+14:00",
+  ])("accepts the timestamp %s unchanged", (ts) => {
+    const doc = extractDocument(page(sampleDocument({ createdAt: ts, updatedAt: ts })));
+    expect(doc.createdAt).toBe(ts);
+    expect(doc.updatedAt).toBe(ts);
+  });
+
+  it.each([
+    "2020-01-02",
+    "2020-01-02T03:04:05",
+    "2020-01-02 03:04:05Z",
+    "2020-01-02T03:04Z",
+    "2020-01-02T03:04:05.Z",
+    "2020-01-02T03:04:05.1234567890Z",
+    "2020-01-02T03:04:05+0200",
+    "2020-01-02T03:04:05+02",
+    "2020-01-02t03:04:05z",
+    "2020-13-02T03:04:05Z",
+    "2020-00-02T03:04:05Z",
+    "2020-04-31T03:04:05Z",
+    "2023-02-29T03:04:05Z",
+    "1900-02-29T03:04:05Z",
+    "0000-01-01T00:00:00Z",
+    "2020-01-02T24:00:00Z",
+    "2020-01-02T03:60:05Z",
+    "2020-01-02T03:04:60Z",
+    "2020-01-02T03:04:05+16:00",
+    "+02020-01-02T03:04:05Z",
+    " 2020-01-02T03:04:05Z",
+    "2020-01-02T03:04:05Z\n",
+    "yesterday",
+  ])("rejects the timestamp %j", (ts) => {
+    const f = failureOf(() => extractDocument(page(sampleDocument({ updatedAt: ts }))));
+    expect(f.kind).toBe("invalid_document");
+    expect(f.message).toMatch(/updatedAt: expected an ISO-8601 date-time/);
+  });
+
+  it.each([0, 2 ** 31, 2 ** 32 + 7, Number.MAX_SAFE_INTEGER])("accepts the size %d", (size) => {
+    const doc = extractDocument(page(sampleDocument({ attachments: [{ name: "n", url: "u", size }] })));
+    expect(doc.attachments[0]?.size).toBe(size);
+  });
+
+  it.each([1.5, -1, 2 ** 53, 1e300])("rejects the size %d", (size) => {
+    const f = failureOf(() => extractDocument(page(sampleDocument({ attachments: [{ name: "n", url: "u", size }] }))));
+    expect(f.kind).toBe("invalid_document");
+    expect(f.message).toMatch(/attachments\[0\]\.size: expected a non-negative safe integer/);
+  });
+
+  it("refuses a page holding another document", () => {
+    const f = failureOf(() => extractDocument(page(DOC), "doc-2"));
+    expect(f.kind).toBe("invalid_document");
+    expect(f.message).toBe('page for "doc-2" holds document "doc-1"');
+  });
+
+  it("validates a 3 MB body", () => {
+    const body = "é😀</script>x".repeat(250_000);
+    const started = performance.now();
+    expect(extractDocument(page(sampleDocument({ body })), "doc-1").body).toBe(body);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it("exposes the schema and the text check", () => {
+    expect(legacyDocumentSchema.safeParse(DOC).success).toBe(true);
+    expect(isStorableText("ok 😀")).toBe(true);
+    expect(isStorableText("a\u0000")).toBe(false);
+    expect(isStorableText("\ud800")).toBe(false);
+  });
+});
+
+describe("hostile pages (guards against super-linear matching, not a benchmark)", () => {
+  const MB = 1024 * 1024;
+  function timed(fn: () => unknown): number {
+    const started = performance.now();
+    try {
+      fn();
+    } catch {
+      // the outcome is checked separately
+    }
+    return performance.now() - started;
+  }
+
+  it("a 10 MB page without the tag", () => {
+    const html = `<html><body>${"<div class=x>text &amp; more</div>\n".repeat(Math.ceil((10 * MB) / 35))}</body></html>`;
+    expect(timed(() => extractEmbeddedJson(html))).toBeLessThan(2000);
+    expect(failureOf(() => extractEmbeddedJson(html)).kind).toBe("no_embedded_json");
+  });
+
+  it("10 MB of <script without >", () => {
+    const html = "<script ".repeat((10 * MB) / 8);
+    expect(timed(() => extractEmbeddedJson(html))).toBeLessThan(2000);
+    expect(failureOf(() => extractEmbeddedJson(html)).kind).toBe("no_embedded_json");
+  });
+
+  it("one <script followed by 10 MB without < or >", () => {
+    const html = `<script id="document-data" ${"a".repeat(10 * MB)}`;
+    expect(timed(() => extractEmbeddedJson(html))).toBeLessThan(2000);
+  });
+
+  it("100k open tags with no close", () => {
+    const html = '<script id="document-data">'.repeat(100_000);
+    expect(timed(() => extractEmbeddedJson(html))).toBeLessThan(2000);
+    expect(failureOf(() => extractEmbeddedJson(html)).kind).toBe("no_embedded_json");
+  });
+
+  it("100k decoy scripts with no close", () => {
+    const html = "<script>".repeat(100_000) + '<script id="document-data">{}</script>';
+    expect(timed(() => extractEmbeddedJson(html))).toBeLessThan(2000);
+  });
+
+  it("many closing tags, unclosed comments and quotes", () => {
+    for (const html of [
+      "</script  ".repeat(MB),
+      "<!--".repeat(MB),
+      `<script a="${'"'.repeat(MB)} id="document-data">{}</script>`,
+      `<script ${"id= ".repeat(MB)}>{}</script>`,
+      `<script ${"x='".repeat(MB)}>{}</script>`,
+    ]) {
+      expect(timed(() => extractEmbeddedJson(html))).toBeLessThan(2000);
+    }
+  });
+});

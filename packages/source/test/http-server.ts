@@ -1,0 +1,57 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A real HTTP server on an ephemeral port; the handler can be swapped per test. */
+export interface TestServer {
+  url: string;
+  handler: Handler;
+  /** Sockets accepted so far. */
+  connections: number;
+  requests: IncomingMessage[];
+  close(): Promise<void>;
+}
+
+export async function startServer(): Promise<TestServer> {
+  const state = {
+    handler: ((_req, res) => {
+      res.statusCode = 500;
+      res.end("no handler");
+    }) as Handler,
+    connections: 0,
+    requests: [] as IncomingMessage[],
+  };
+  const server: Server = createServer((req, res) => {
+    state.requests.push(req);
+    state.handler(req, res);
+  });
+  server.on("connection", () => {
+    state.connections++;
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get handler() {
+      return state.handler;
+    },
+    set handler(h: Handler) {
+      state.handler = h;
+    },
+    get connections() {
+      return state.connections;
+    },
+    set connections(n: number) {
+      state.connections = n;
+    },
+    get requests() {
+      return state.requests;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
