@@ -62,9 +62,9 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
       logger.error({ runId, ids: unstorable }, "listed ids with NUL or broken unicode cannot be migrated; skipped");
       ids = ids.filter((id) => isStorableText(id));
     }
-    if (options.limit !== undefined) ids = ids.slice(0, Math.max(0, options.limit - listed));
-    if (ids.length > 0) {
-      const written = await recordListedPage(pool, runId, ids);
+    const maxNew = options.limit === undefined ? null : Math.max(0, options.limit - listed);
+    if (ids.length > 0 && maxNew !== 0) {
+      const written = await recordListedPage(pool, runId, ids, maxNew);
       const pending = written.rows.filter((row) => row.status === "pending");
       if (pending.length > 0) {
         await queue.addBulk(

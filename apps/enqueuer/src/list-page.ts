@@ -23,14 +23,18 @@ export async function listPage(
   logger: Logger,
 ): Promise<ListPage> {
   for (let attempt = 1; ; attempt++) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), policy.timeoutMs);
     try {
-      return await source.list(cursor, limit, AbortSignal.timeout(policy.timeoutMs));
+      return await source.list(cursor, limit, controller.signal);
     } catch (err) {
       const retryable = err instanceof ImportFailure && err.retryable;
       if (!retryable || attempt >= policy.attempts) throw err;
       const wait = backoffDelay(attempt, policy.backoffBaseMs, err);
       logger.warn({ kind: err.kind, attempt, waitMs: wait }, `listing page failed, retrying: ${err.message}`);
       await sleep(wait);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

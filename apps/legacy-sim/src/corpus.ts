@@ -2,6 +2,7 @@ import { bodyPlan, bodyText, buildDocument, documentTimes, type LegacyDocument }
 import { assignFault, faultDetail, FAULTS, normalizeRates, type DocumentFaultName, type FailureKind, type FaultName, type FaultRates } from "./faults.js";
 import { idShape, makeId, parseIndex, type IdShapeName } from "./ids.js";
 import { brokenJson, embedJson, renderPage, wrongShape } from "./page.js";
+import { joinBytes } from "./bytes.js";
 import { Rng, Salt } from "./prng.js";
 import { safeSlice, sentenceJson, sentenceText } from "./text.js";
 
@@ -70,26 +71,26 @@ export function createCorpus(options: CorpusOptions): Corpus {
     const excerpt = safeSlice(sentenceText(plan.sentences.slice(0, 8)), 200);
     const shell = buildDocument(seed, i, id(i), BODY_SLOT);
     let json: string | null;
-    let body: Buffer | undefined; // spliced in at BODY_SLOT
-    if (f === "no-tag" || f === "bad-json" || f === "bad-shape") {
+    let body: Buffer[] | undefined; // spliced in at BODY_SLOT
+    if (f === "missing-tag" || f === "bad-json" || f === "bad-shape") {
       // Rare pages: serialise the real body the slow, obvious way.
       const doc = buildDocument(seed, i, id(i), bodyText(plan));
-      json = f === "no-tag" ? null : f === "bad-json" ? brokenJson(doc, variant) : embedJson(wrongShape(doc, variant));
+      json = f === "missing-tag" ? null : f === "bad-json" ? brokenJson(doc, variant) : embedJson(wrongShape(doc, variant));
     } else {
       // Serialising megabytes of non-ASCII text dominated the cost of a page, so the body's
       // pre-escaped bytes are spliced in where a placeholder string was serialised.
       json = embedJson(shell, rng.chance(0.2)).replace(ESCAPED_SLOT, `"${BODY_SLOT}"`);
-      const chunk = sentenceJson(plan.sentences);
-      body = plan.repeat === 1 ? chunk : Buffer.concat(Array<Buffer>(plan.repeat).fill(chunk));
+      const pieces = sentenceJson(plan.sentences);
+      body = plan.repeat === 1 ? pieces : Array<Buffer>(plan.repeat).fill(Buffer.concat(pieces));
     }
     const page = renderPage(rng, shell, excerpt, json, f === "too-large");
-    const encode = (s: string): Buffer[] => {
+    const encode = (s: string): Buffer => {
       const k = body === undefined ? -1 : s.indexOf(BODY_SLOT);
-      return k === -1 ? [Buffer.from(s)] : [Buffer.from(s.slice(0, k)), body as Buffer, Buffer.from(s.slice(k + 1))];
+      return k === -1 ? Buffer.from(s) : joinBytes([s.slice(0, k), ...(body as Buffer[]), s.slice(k + 1)]);
     };
-    if (f !== "too-large") return [Buffer.concat(encode(page.before + page.after))];
-    const before = Buffer.concat(encode(page.before));
-    const after = Buffer.concat(encode(page.after));
+    if (f !== "too-large") return [encode(page.before + page.after)];
+    const before = encode(page.before);
+    const after = encode(page.after);
     const target = tooLargeBytes + 1 + (variant % 4096);
     padding ??= Buffer.alloc(tooLargeBytes + 4097, "x");
     return [before, padding.subarray(0, Math.max(0, target - before.length - after.length)), after];

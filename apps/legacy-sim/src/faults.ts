@@ -21,7 +21,7 @@ export const FAULTS = {
   hang: { flag: "hang", description: "no answer at all on the first 1–2 requests of an id (socket left open)", persistence: "transient", scope: "document", failure: null },
   slow: { flag: "slow", description: "answer after 200–1000 ms, every time", persistence: "permanent", scope: "document", failure: null },
   "not-found": { flag: "not-found", description: "404 for a listed id", persistence: "permanent", scope: "document", failure: "not_found" },
-  "no-tag": { flag: "no-tag", description: "page without the document-data script", persistence: "permanent", scope: "document", failure: "no_embedded_json" },
+  "missing-tag": { flag: "missing-tag", description: "page without the document-data script", persistence: "permanent", scope: "document", failure: "no_embedded_json" },
   "bad-json": { flag: "bad-json", description: "document-data script holds broken JSON", persistence: "permanent", scope: "document", failure: "invalid_json" },
   "bad-shape": { flag: "bad-shape", description: "document-data script holds valid JSON of the wrong shape", persistence: "permanent", scope: "document", failure: "invalid_document" },
   "too-large": { flag: "too-large", description: "page larger than tooLargeBytes (HTML comment padding)", persistence: "permanent", scope: "document", failure: "too_large" },

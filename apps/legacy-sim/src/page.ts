@@ -7,7 +7,10 @@ export function embedJson(value: unknown, pretty = false): string {
   return (pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value)).replaceAll("</", "<\\/");
 }
 
+const HTML_SPECIAL = /[&<>"']/;
+
 function escapeHtml(s: string): string {
+  if (!HTML_SPECIAL.test(s)) return s;
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -57,12 +57,12 @@ export function sentenceText(plan: readonly number[]): string {
 }
 
 /**
- * embedJson(sentenceText(plan)) without its quotes, as UTF-8. Concatenating per-sentence
+ * embedJson(sentenceText(plan)) without its quotes, as UTF-8 pieces. Concatenating per-sentence
  * escapes is exact: escaping is per character, sentences hold no lone surrogates, and no
  * sentence ends in "<", so no "</" spans two sentences.
  */
-export function sentenceJson(plan: readonly number[]): Buffer {
-  return Buffer.concat(plan.map((k) => SENTENCE_JSON[k] as Buffer));
+export function sentenceJson(plan: readonly number[]): Buffer[] {
+  return plan.map((k) => SENTENCE_JSON[k] as Buffer);
 }
 
 /** A short phrase of `words` fragments (titles, names, tags). */

@@ -34,8 +34,14 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     const attempt = job.attemptsMade + 1;
     const ledgerId = job.id as string;
     const { runId, legacyId } = job.data;
-    const timeout = AbortSignal.timeout(jobTimeoutMs);
-    const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
+    // A plain controller and timer, not AbortSignal.any(AbortSignal.timeout()):
+    // on Node 20 a composed signal whose timeout source was garbage-collected
+    // never fires, and a hung request then holds its job forever.
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const timer = setTimeout(() => controller.abort(), jobTimeoutMs);
+    const onCancel = () => controller.abort(cancel?.reason);
+    cancel?.addEventListener("abort", onCancel, { once: true });
     let stage: Stage = "fetch";
     try {
       const html = await source.fetchPage(legacyId, signal);
@@ -50,6 +56,9 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       await record(failure, final, performance.now() - started);
       if (!failure.retryable) throw new UnrecoverableError(`${failure.kind}: ${failure.message}`);
       throw failure;
+    } finally {
+      clearTimeout(timer);
+      cancel?.removeEventListener("abort", onCancel);
     }
 
     async function record(failure: ImportFailure, final: boolean, durationMs: number): Promise<void> {

@@ -30,9 +30,12 @@ export interface Config {
 
 const SECRET = /(TOKEN|PASSWORD)$/;
 
-function shown(name: string, value: unknown): string {
+function shown(name: string, value: string | undefined): string {
   if (value === undefined) return "nothing";
-  return SECRET.test(name) ? "a value (hidden)" : JSON.stringify(value);
+  if (SECRET.test(name)) return "a value (hidden)";
+  // A URL may carry a password: show it without.
+  if (name.endsWith("_URL") && URL.parse?.(value)?.password) return JSON.stringify(redactUrl(value));
+  return JSON.stringify(value);
 }
 
 /**

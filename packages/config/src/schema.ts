@@ -9,6 +9,10 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => {
     .pipe(z.number().min(min, { message: `expected ${expected}` }).max(max, { message: `expected ${expected}` }));
 };
 
+/** Node timers overflow past 2^31 − 1 ms and then fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+const ms = (min: number) => int(min, MAX_TIMER_MS);
+
 const url = (protocols: string[]) =>
   z.string().refine(
     (value) => {
@@ -31,9 +35,9 @@ export const envSchema = z.object({
   LEGACY_URL: url(["http:", "https:"]).default("http://127.0.0.1:4000"),
   LEGACY_TOKEN: z.string().min(1).optional(),
   WORKER_CONCURRENCY: int(1, 10_000).default(50),
-  JOB_TIMEOUT_MS: int(100).default(30_000),
+  JOB_TIMEOUT_MS: ms(100).default(30_000),
   JOB_ATTEMPTS: int(1, 100).default(5),
-  BACKOFF_BASE_MS: int(0).default(1_000),
+  BACKOFF_BASE_MS: ms(0).default(1_000),
   /** Requests per second to the legacy service across all workers; unset = no limit. */
   LEGACY_MAX_RPS: int(1).optional(),
   QUEUE_HIGH_WATER: int(1).default(20_000),
@@ -43,8 +47,8 @@ export const envSchema = z.object({
     .default("porter"),
   LIST_PAGE_SIZE: int(1, 1_000).default(500),
   MAX_PAGE_BYTES: int(1_024).default(32 * 1024 * 1024),
-  STALLED_INTERVAL_MS: int(500).default(30_000),
-  SHUTDOWN_GRACE_MS: int(0).default(30_000),
+  STALLED_INTERVAL_MS: ms(500).default(30_000),
+  SHUTDOWN_GRACE_MS: ms(0).default(30_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DASHBOARD_USER: z.string().min(1).default("admin"),
   DASHBOARD_PASSWORD: z.string().min(1).optional(),

@@ -3,3 +3,4 @@ export { createTestDatabase, type TestDatabase } from "./test-database.js";
 export { createTestQueue, type TestQueue } from "./test-queue.js";
 export { waitFor, type WaitOptions } from "./wait-for.js";
 export { runPorter, spawnPorter, type PorterProcess } from "./porter-process.js";
+export { startLegacySimProcess } from "./legacy-sim-process.js";

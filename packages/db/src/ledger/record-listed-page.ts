@@ -9,7 +9,9 @@ export interface LedgerRow {
 
 /**
  * Writes one listing page into the ledger, in one statement.
- * $1 run id, $2 legacy ids (text[], duplicates allowed).
+ * $1 run id, $2 legacy ids (text[], in listing order, duplicates allowed),
+ * $3 at most this many new rows (null: no cap; how `porter run --limit` stops
+ * at exactly N distinct documents).
  * Inserts a `pending` row per id the run has not seen, adds the number of new
  * rows to `import_runs.listed` (so `listed` always equals the run's row count),
  * and returns every row of the page, new or old, once per id: the caller
@@ -20,16 +22,21 @@ export async function recordListedPage(
   db: Queryable,
   runId: string,
   legacyIds: string[],
+  maxNew: number | null = null,
 ): Promise<{ rows: LedgerRow[]; listed: number }> {
   const { rows } = await db.query(
     {
       name: "porter_record_listed_page",
       text: `
       WITH ids AS (
-        SELECT DISTINCT unnest($2::text[]) AS legacy_id
+        SELECT legacy_id, min(n) AS n FROM unnest($2::text[]) WITH ORDINALITY AS t(legacy_id, n) GROUP BY legacy_id
+      ), fresh AS (
+        SELECT legacy_id FROM ids
+         WHERE NOT EXISTS (SELECT 1 FROM service_imports s WHERE s.run_id = $1 AND s.legacy_id = ids.legacy_id)
+         ORDER BY n LIMIT $3
       ), inserted AS (
         INSERT INTO service_imports (run_id, legacy_id)
-        SELECT $1, legacy_id FROM ids
+        SELECT $1, legacy_id FROM fresh ORDER BY legacy_id
         ON CONFLICT (run_id, legacy_id) DO NOTHING
         RETURNING id, legacy_id, status
       ), counted AS (
@@ -43,7 +50,7 @@ export async function recordListedPage(
       SELECT s.id, s.legacy_id, s.status, (SELECT listed FROM counted) FROM service_imports s
         JOIN ids USING (legacy_id) WHERE s.run_id = $1`,
     },
-    [runId, legacyIds],
+    [runId, legacyIds, maxNew],
   );
   const typed = rows as { id: string; legacy_id: string; status: ImportStatus; listed: number }[];
   return {

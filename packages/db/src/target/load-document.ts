@@ -23,41 +23,43 @@ export interface LoadInput {
 }
 
 /**
- * Loads one document and records its success, in ONE statement (so one
- * transaction and one round trip):
- *  - marks the ledger row `succeeded`, unless it was rolled back meanwhile;
- *  - only if it did, upserts `documents` by legacy_id (the row keeps its id);
- *  - replaces the document's attachments, in source order.
+ * Statement 1: marks the ledger row `succeeded` unless it was rolled back
+ * meanwhile, and only if it did, upserts `documents` by legacy_id (the row
+ * keeps its id). Returns the document's id, or no row.
  * $1 ledger id, $2 run id, $3 legacy id, $4 title, $5 body, $6 author id,
- * $7 author name, $8 tags, $9 created at, $10 updated at, $11 attachments
- * (jsonb array of {name,url,size}), $12 attempts, $13 duration ms.
- * Returns 1 when loaded, 0 when the ledger row is gone or rolled back.
+ * $7 author name, $8 tags, $9 created at, $10 updated at, $11 attempts,
+ * $12 duration ms.
  */
-const LOAD_DOCUMENT = `
+const UPSERT_DOCUMENT = `
 WITH ledger AS (
   UPDATE service_imports
-     SET status = 'succeeded', attempts = $12, duration_ms = $13, error_kind = NULL, error_stage = NULL,
+     SET status = 'succeeded', attempts = $11, duration_ms = $12, error_kind = NULL, error_stage = NULL,
          last_error = NULL, stacktrace = NULL, finished_at = now(), updated_at = now()
    WHERE id = $1 AND status <> 'rolled_back'
   RETURNING id
-), doc AS (
-  INSERT INTO documents AS d (legacy_id, title, body, author_id, author_name, tags, created_at, updated_at, run_id, imported_at)
-  SELECT $3, $4, $5, $6, $7, $8::text[], $9::timestamptz, $10::timestamptz, $2, now() FROM ledger
-  ON CONFLICT (legacy_id) DO UPDATE
-     SET title = EXCLUDED.title, body = EXCLUDED.body, author_id = EXCLUDED.author_id,
-         author_name = EXCLUDED.author_name, tags = EXCLUDED.tags, created_at = EXCLUDED.created_at,
-         updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id, imported_at = EXCLUDED.imported_at
-  RETURNING d.id
-), old_attachments AS (
-  DELETE FROM document_attachments WHERE document_id IN (SELECT id FROM doc)
-), new_attachments AS (
-  INSERT INTO document_attachments (document_id, position, name, url, size_bytes)
-  SELECT doc.id, a.n - 1, a.e->>'name', a.e->>'url', (a.e->>'size')::bigint
-    FROM doc, jsonb_array_elements($11::jsonb) WITH ORDINALITY AS a(e, n)
 )
-SELECT count(*)::int AS loaded FROM doc`;
+INSERT INTO documents AS d (legacy_id, title, body, author_id, author_name, tags, created_at, updated_at, run_id, imported_at)
+SELECT $3, $4, $5, $6, $7, $8::text[], $9::timestamptz, $10::timestamptz, $2, now() FROM ledger
+ON CONFLICT (legacy_id) DO UPDATE
+   SET title = EXCLUDED.title, body = EXCLUDED.body, author_id = EXCLUDED.author_id,
+       author_name = EXCLUDED.author_name, tags = EXCLUDED.tags, created_at = EXCLUDED.created_at,
+       updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id, imported_at = EXCLUDED.imported_at
+RETURNING d.id`;
 
-function abortReason(): ImportFailure {
+/**
+ * Statement 2: replaces the document's attachments, in source order.
+ * A statement of its own, after statement 1 holds the document's row lock,
+ * so its snapshot sees the attachments of any load of the same document
+ * that committed first (in one statement it would not, and both sets stay).
+ * $1 document id, $2 attachments (jsonb array of {name,url,size}).
+ */
+const REPLACE_ATTACHMENTS = `
+WITH old AS (DELETE FROM document_attachments WHERE document_id = $1)
+INSERT INTO document_attachments (document_id, position, name, url, size_bytes)
+SELECT $1, a.n - 1, a.e->>'name', a.e->>'url', (a.e->>'size')::bigint
+  FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS a(e, n)`;
+
+function timedOut(): ImportFailure {
   return new ImportFailure("timeout", "load aborted after the attempt's timeout", { stage: "load" });
 }
 
@@ -75,12 +77,16 @@ async function cancelBackend(connectionString: string | undefined, pid: number):
 }
 
 /**
- * Loads one document (see LOAD_DOCUMENT). When `signal` aborts mid-statement
- * the backend is cancelled, so a timed-out attempt never commits later
- * behind the worker's back. Throws ImportFailure (stage `load`).
+ * Loads one document in one transaction (statements above). Returns false
+ * when the ledger row is gone or rolled back: nothing is written then.
+ *
+ * When `signal` aborts mid-transaction the backend is cancelled, so a
+ * timed-out attempt never commits later behind the worker's back; that
+ * connection is then discarded, so a late cancel cannot hit the next
+ * document's statement. Throws ImportFailure (stage `load`).
  */
 export async function loadDocument(pool: pg.Pool, input: LoadInput, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) throw abortReason();
+  if (signal?.aborted) throw timedOut();
   const doc = input.document;
   let client: pg.PoolClient;
   try {
@@ -88,17 +94,19 @@ export async function loadDocument(pool: pg.Pool, input: LoadInput, signal?: Abo
   } catch (err) {
     throw failureFromPgError(err, `load "${doc.id}"`);
   }
-  let broken: Error | undefined;
+  let cancelling: Promise<void> | undefined;
   const onAbort = () => {
     const pid = (client as unknown as { processID?: number }).processID;
-    if (pid !== undefined) void cancelBackend(pool.options.connectionString, pid);
+    if (pid !== undefined) cancelling = cancelBackend(pool.options.connectionString, pid);
   };
   signal?.addEventListener("abort", onAbort, { once: true });
+  let discard = false;
   try {
-    if (signal?.aborted) throw abortReason();
-    const { rows } = await client.query({
-      name: "porter_load_document",
-      text: LOAD_DOCUMENT,
+    if (signal?.aborted) throw timedOut();
+    await client.query("BEGIN");
+    const { rows } = await client.query<{ id: string }>({
+      name: "porter_upsert_document",
+      text: UPSERT_DOCUMENT,
       values: [
         input.ledgerId,
         input.runId,
@@ -110,20 +118,32 @@ export async function loadDocument(pool: pg.Pool, input: LoadInput, signal?: Abo
         doc.tags,
         doc.createdAt,
         doc.updatedAt,
-        JSON.stringify(doc.attachments),
         input.attempts,
         Math.round(input.durationMs),
       ],
     });
-    return (rows[0] as { loaded: number }).loaded === 1;
+    const documentId = rows[0]?.id;
+    if (documentId !== undefined) {
+      await client.query({
+        name: "porter_replace_attachments",
+        text: REPLACE_ATTACHMENTS,
+        values: [documentId, JSON.stringify(doc.attachments)],
+      });
+    }
+    await client.query("COMMIT");
+    return documentId !== undefined;
   } catch (err) {
+    // Whatever failed, this connection may hold an open or aborted transaction.
+    discard = true;
     if (err instanceof ImportFailure) throw err;
-    // A connection that failed mid-statement is not given back to the pool.
-    if (!(err as { code?: string }).code) broken = err as Error;
-    if (signal?.aborted && (err as { code?: string }).code === "57014") throw abortReason();
+    if (signal?.aborted) throw timedOut();
     throw failureFromPgError(err, `load "${doc.id}"`);
   } finally {
     signal?.removeEventListener("abort", onAbort);
-    client.release(broken);
+    if (cancelling) {
+      await cancelling;
+      discard = true;
+    }
+    client.release(discard);
   }
 }

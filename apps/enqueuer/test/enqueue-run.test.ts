@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Redis } from "ioredis";
+import { createRun, getRun } from "@porter/db";
+import { createLogger } from "@porter/logger";
+import { BACKOFF_TYPE, createImportQueue, createRedis, queueDepth, type ImportQueue } from "@porter/queue";
+import { createHttpSource, type Source } from "@porter/source";
+import { createTestDatabase, createTestQueue, REDIS_URL, type TestDatabase, type TestQueue } from "@porter/testing";
+import { enqueueRun } from "../src/enqueue-run.js";
+import { allJobs, ledgerOf, OPTIONS } from "./enqueue-fixtures.js";
+import { startListingServer, type ListingServer } from "./listing-server.js";
+
+let db: TestDatabase;
+let tq: TestQueue;
+let connection: Redis;
+let queue: ImportQueue;
+let server: ListingServer;
+let source: Source;
+const logger = createLogger({ level: "silent", name: "enqueuer-test" });
+
+// 7 distinct ids over 5 pages: an empty page with a cursor, "b" listed on two pages,
+// "e" twice within one page, ids with spaces, slashes and unicode.
+const PAGES = new Map([
+  ["", { ids: ["a", "b", "c"], nextCursor: "c1" }],
+  ["c1", { ids: [], nextCursor: "c 2/ü" }],
+  ["c 2/ü", { ids: ["d", "b", "e", "e"], nextCursor: "c3" }],
+  ["c3", { ids: ["f g/h", "日本"], nextCursor: "c4" }],
+  ["c4", { ids: ["a"], nextCursor: null }],
+]);
+const DISTINCT = ["a", "b", "c", "d", "e", "f g/h", "日本"];
+
+beforeAll(async () => {
+  [db, server] = await Promise.all([createTestDatabase("porter_enqueue_run"), startListingServer(PAGES)]);
+  tq = createTestQueue("porter_enqueue_run");
+  connection = createRedis(REDIS_URL, { role: "producer" });
+  queue = createImportQueue(connection, tq.prefix);
+  source = createHttpSource({ url: server.url, connections: 2, maxPageBytes: 1024 * 1024 });
+});
+
+afterAll(async () => {
+  await source?.close();
+  await server?.close();
+  await queue?.close();
+  await connection?.quit();
+  await tq?.drop();
+  await db?.drop();
+});
+
+const deps = () => ({ pool: db.pool, queue, source, logger });
+
+describe("enqueueRun", () => {
+  let firstRunId: string;
+
+  it("lists every page: one ledger row and one job per distinct id, job id = ledger id", async () => {
+    const run = await createRun(db.pool, {});
+    firstRunId = run.id;
+    const done = await enqueueRun(deps(), run.id, OPTIONS);
+
+    expect(done).toMatchObject({ id: run.id, status: "running", cursor: null, listed: DISTINCT.length });
+    expect(done.listedAt).not.toBeNull();
+    expect(await getRun(db.pool, run.id)).toEqual(done);
+
+    // every page was read once, in order, with the page size
+    expect(server.requests).toEqual([
+      [null, 3],
+      ["c1", 3],
+      ["c 2/ü", 3],
+      ["c3", 3],
+      ["c4", 3],
+    ]);
+
+    const ledger = await ledgerOf(db.pool, run.id);
+    expect(ledger.map((r) => r.legacy_id).sort()).toEqual([...DISTINCT].sort());
+    expect(ledger.every((r) => r.status === "pending")).toBe(true);
+
+    const jobs = await allJobs(queue);
+    expect(jobs).toHaveLength(DISTINCT.length);
+    expect(await queueDepth(queue)).toBe(DISTINCT.length);
+    const byId = new Map(jobs.map((j) => [j.id, j]));
+    for (const row of ledger) {
+      const job = byId.get(row.id);
+      expect(job, `job for ${row.legacy_id}`).toBeDefined();
+      expect(job?.data).toEqual({ runId: run.id, legacyId: row.legacy_id });
+      expect(job?.opts.attempts).toBe(OPTIONS.jobAttempts);
+      expect(job?.opts.backoff).toEqual({ type: BACKOFF_TYPE });
+    }
+  });
+
+  it("resuming a run whose listing restarts from the beginning adds no row and no job twice", async () => {
+    // as after a crash before the last checkpoint: the run is listing again from the start
+    await db.pool.query("UPDATE import_runs SET status = 'listing', cursor = NULL WHERE id = $1", [firstRunId]);
+    const before = (await allJobs(queue)).map((j) => j.id).sort();
+
+    const done = await enqueueRun(deps(), firstRunId, OPTIONS);
+    expect(done).toMatchObject({ status: "running", cursor: null, listed: DISTINCT.length });
+    expect(await ledgerOf(db.pool, firstRunId)).toHaveLength(DISTINCT.length);
+    expect((await allJobs(queue)).map((j) => j.id).sort()).toEqual(before);
+  });
+
+  it("does nothing for a run that is no longer listing", async () => {
+    const requests = server.requests.length;
+    const run = await enqueueRun(deps(), firstRunId, OPTIONS);
+    expect(run.status).toBe("running");
+    expect(server.requests.length).toBe(requests);
+  });
+
+  it("skips ledger rows that are no longer pending when a page is listed again", async () => {
+    const run = await createRun(db.pool, {});
+    await db.pool.query(
+      "INSERT INTO service_imports (run_id, legacy_id, status) VALUES ($1, 'a', 'succeeded'), ($1, 'b', 'failed')",
+      [run.id],
+    );
+    await db.pool.query("UPDATE import_runs SET listed = 2 WHERE id = $1", [run.id]);
+    const jobsBefore = (await allJobs(queue)).length;
+    const done = await enqueueRun(deps(), run.id, OPTIONS);
+    expect(done.listed).toBe(DISTINCT.length);
+    const jobs = (await allJobs(queue)).filter((j) => j.data.runId === run.id);
+    expect(jobs.map((j) => j.data.legacyId).sort()).toEqual(DISTINCT.filter((id) => id !== "a" && id !== "b").sort());
+    expect((await allJobs(queue)).length).toBe(jobsBefore + DISTINCT.length - 2);
+  });
+
+  it("a fresh run over the same listing gets its own rows and jobs, one per distinct id, none duplicated", async () => {
+    const jobsBefore = await allJobs(queue);
+    const run = await createRun(db.pool, {});
+    const done = await enqueueRun(deps(), run.id, OPTIONS);
+    expect(done).toMatchObject({ status: "running", listed: DISTINCT.length, cursor: null });
+
+    const ledger = await ledgerOf(db.pool, run.id);
+    const jobs = await allJobs(queue);
+    const mine = jobs.filter((j) => j.data.runId === run.id);
+    expect(mine.map((j) => j.id).sort()).toEqual(ledger.map((r) => r.id).sort());
+    expect(jobs).toHaveLength(jobsBefore.length + DISTINCT.length);
+    // no job id twice, and no legacy id twice within one run
+    expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
+    expect(new Set(mine.map((j) => j.data.legacyId)).size).toBe(DISTINCT.length);
+  });
+
+  it("a resumed run starts from its checkpoint cursor", async () => {
+    const run = await createRun(db.pool, {});
+    await db.pool.query("UPDATE import_runs SET cursor = 'c3' WHERE id = $1", [run.id]);
+    const from = server.requests.length;
+    const done = await enqueueRun(deps(), run.id, OPTIONS);
+    expect(server.requests.slice(from)).toEqual([
+      ["c3", 3],
+      ["c4", 3],
+    ]);
+    expect(done.listed).toBe(3);
+    expect((await ledgerOf(db.pool, run.id)).map((r) => r.legacy_id).sort()).toEqual(["a", "f g/h", "日本"].sort());
+  });
+
+  it("throws for a run that does not exist", async () => {
+    await expect(enqueueRun(deps(), "00000000-0000-4000-8000-000000000000", OPTIONS)).rejects.toThrow(/does not exist/);
+  });
+});

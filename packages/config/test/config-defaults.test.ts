@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig, type Config } from "../src/index.js";
+
+const DEFAULTS: Config = {
+  redisUrl: "redis://127.0.0.1:6379",
+  databaseUrl: "postgres://postgres@127.0.0.1:5432/porter",
+  legacyUrl: "http://127.0.0.1:4000",
+  legacyToken: undefined,
+  workerConcurrency: 50,
+  jobTimeoutMs: 30_000,
+  jobAttempts: 5,
+  backoffBaseMs: 1_000,
+  legacyMaxRps: undefined,
+  queueHighWater: 20_000,
+  queuePrefix: "porter",
+  listPageSize: 500,
+  maxPageBytes: 32 * 1024 * 1024,
+  stalledIntervalMs: 30_000,
+  shutdownGraceMs: 30_000,
+  logLevel: "info",
+  dashboardUser: "admin",
+  dashboardPassword: undefined,
+  port: 3_000,
+  metricsPort: 9_464,
+};
+
+describe("loadConfig defaults", () => {
+  it("gives every default for an empty environment", () => {
+    expect(loadConfig({})).toStrictEqual(DEFAULTS);
+  });
+
+  it("counts empty and blank variables as unset", () => {
+    const env: NodeJS.ProcessEnv = {};
+    // Every variable set to "" or white space: still all the defaults, no error.
+    const names = [
+      "REDIS_URL",
+      "DATABASE_URL",
+      "LEGACY_URL",
+      "LEGACY_TOKEN",
+      "WORKER_CONCURRENCY",
+      "JOB_TIMEOUT_MS",
+      "JOB_ATTEMPTS",
+      "BACKOFF_BASE_MS",
+      "LEGACY_MAX_RPS",
+      "QUEUE_HIGH_WATER",
+      "QUEUE_PREFIX",
+      "LIST_PAGE_SIZE",
+      "MAX_PAGE_BYTES",
+      "STALLED_INTERVAL_MS",
+      "SHUTDOWN_GRACE_MS",
+      "LOG_LEVEL",
+      "DASHBOARD_USER",
+      "DASHBOARD_PASSWORD",
+      "PORT",
+      "METRICS_PORT",
+    ];
+    names.forEach((name, i) => {
+      env[name] = i % 2 === 0 ? "" : "  \t ";
+    });
+    expect(loadConfig(env)).toStrictEqual(DEFAULTS);
+  });
+
+  it("reads every variable when set, trimming white space", () => {
+    const config = loadConfig({
+      REDIS_URL: " rediss://cache:6380 ",
+      DATABASE_URL: "postgresql://u:p@db:5433/x",
+      LEGACY_URL: "https://legacy.example/api/",
+      LEGACY_TOKEN: "tok",
+      WORKER_CONCURRENCY: "7",
+      JOB_TIMEOUT_MS: "100",
+      JOB_ATTEMPTS: "100",
+      BACKOFF_BASE_MS: "0",
+      LEGACY_MAX_RPS: "25",
+      QUEUE_HIGH_WATER: "1",
+      QUEUE_PREFIX: "{porter}",
+      LIST_PAGE_SIZE: "1000",
+      MAX_PAGE_BYTES: "1024",
+      STALLED_INTERVAL_MS: "500",
+      SHUTDOWN_GRACE_MS: "0",
+      LOG_LEVEL: "silent",
+      DASHBOARD_USER: "ops",
+      DASHBOARD_PASSWORD: "pw",
+      PORT: "0",
+      METRICS_PORT: "65535",
+    });
+    expect(config).toStrictEqual({
+      redisUrl: "rediss://cache:6380",
+      databaseUrl: "postgresql://u:p@db:5433/x",
+      legacyUrl: "https://legacy.example/api/",
+      legacyToken: "tok",
+      workerConcurrency: 7,
+      jobTimeoutMs: 100,
+      jobAttempts: 100,
+      backoffBaseMs: 0,
+      legacyMaxRps: 25,
+      queueHighWater: 1,
+      queuePrefix: "{porter}",
+      listPageSize: 1000,
+      maxPageBytes: 1024,
+      stalledIntervalMs: 500,
+      shutdownGraceMs: 0,
+      logLevel: "silent",
+      dashboardUser: "ops",
+      dashboardPassword: "pw",
+      port: 0,
+      metricsPort: 65535,
+    } satisfies Config);
+  });
+
+  it("ignores variables it does not know", () => {
+    expect(loadConfig({ SOMETHING_ELSE: "x", PATH: "/bin" })).toStrictEqual(DEFAULTS);
+  });
+});

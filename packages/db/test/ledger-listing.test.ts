@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@porter/testing";
+import { checkpointListing, createRun, getRun, recordListedPage } from "../src/index.js";
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase("porter_ledger_listing");
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+async function rowsOf(runId: string): Promise<{ id: string; legacy_id: string; status: string }[]> {
+  const { rows } = await db.pool.query(
+    "SELECT id, legacy_id, status FROM service_imports WHERE run_id = $1 ORDER BY legacy_id",
+    [runId],
+  );
+  return rows as { id: string; legacy_id: string; status: string }[];
+}
+
+describe("createRun", () => {
+  it("starts a run in `listing` with no cursor, nothing listed, its options kept", async () => {
+    const run = await createRun(db.pool, { limit: 10, source: "legacy" });
+    expect(run).toMatchObject({ status: "listing", cursor: null, listed: 0, options: { limit: 10, source: "legacy" } });
+    expect(run.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Number.isNaN(Date.parse(run.startedAt))).toBe(false);
+    expect(run.listedAt).toBeNull();
+    expect(run.finishedAt).toBeNull();
+    expect(await getRun(db.pool, run.id)).toEqual(run);
+  });
+});
+
+describe("recordListedPage", () => {
+  it("inserts one pending row per new id and counts them in `listed`", async () => {
+    const run = await createRun(db.pool, {});
+    const page = await recordListedPage(db.pool, run.id, ["a", "b", "c"]);
+    expect(page.listed).toBe(3);
+    expect(page.rows.map((r) => r.legacyId).sort()).toEqual(["a", "b", "c"]);
+    expect(page.rows.every((r) => r.status === "pending")).toBe(true);
+
+    const stored = await rowsOf(run.id);
+    expect(stored.map((r) => [r.legacy_id, r.status])).toEqual([
+      ["a", "pending"],
+      ["b", "pending"],
+      ["c", "pending"],
+    ]);
+    // the returned ids are the stored ones
+    expect(new Map(page.rows.map((r) => [r.legacyId, r.id]))).toEqual(new Map(stored.map((r) => [r.legacy_id, r.id])));
+    expect((await getRun(db.pool, run.id))?.listed).toBe(3);
+  });
+
+  it("returns the old rows for a repeated page without inserting twice", async () => {
+    const run = await createRun(db.pool, {});
+    const first = await recordListedPage(db.pool, run.id, ["a", "b"]);
+    // one row moves on meanwhile: the repeat reports its current status
+    await db.pool.query("UPDATE service_imports SET status = 'succeeded' WHERE run_id = $1 AND legacy_id = 'b'", [run.id]);
+    const again = await recordListedPage(db.pool, run.id, ["a", "b"]);
+
+    expect(again.listed).toBe(2);
+    expect([...again.rows].sort((x, y) => x.legacyId.localeCompare(y.legacyId))).toEqual([
+      { id: first.rows.find((r) => r.legacyId === "a")?.id, legacyId: "a", status: "pending" },
+      { id: first.rows.find((r) => r.legacyId === "b")?.id, legacyId: "b", status: "succeeded" },
+    ]);
+    expect(await rowsOf(run.id)).toHaveLength(2);
+    expect((await getRun(db.pool, run.id))?.listed).toBe(2);
+  });
+
+  it("mixes old and new ids on one page: each returned once, only the new counted", async () => {
+    const run = await createRun(db.pool, {});
+    await recordListedPage(db.pool, run.id, ["a", "b"]);
+    const page = await recordListedPage(db.pool, run.id, ["b", "c", "a", "d"]);
+    expect(page.rows.map((r) => r.legacyId).sort()).toEqual(["a", "b", "c", "d"]);
+    expect(page.listed).toBe(4);
+    expect(await rowsOf(run.id)).toHaveLength(4);
+  });
+
+  it("dedupes an id repeated within the page", async () => {
+    const run = await createRun(db.pool, {});
+    const page = await recordListedPage(db.pool, run.id, ["x", "y", "x", "x", "z", "y"]);
+    expect(page.rows.map((r) => r.legacyId).sort()).toEqual(["x", "y", "z"]);
+    expect(page.listed).toBe(3);
+    expect(await rowsOf(run.id)).toHaveLength(3);
+  });
+
+  it("keeps runs apart: the same legacy id gets a row per run", async () => {
+    const one = await createRun(db.pool, {});
+    const two = await createRun(db.pool, {});
+    const a = await recordListedPage(db.pool, one.id, ["shared"]);
+    const b = await recordListedPage(db.pool, two.id, ["shared"]);
+    expect(a.rows[0]?.id).not.toBe(b.rows[0]?.id);
+    expect(a.listed).toBe(1);
+    expect(b.listed).toBe(1);
+  });
+
+  it("stores ids holding spaces, slashes, quotes and unicode as given", async () => {
+    const run = await createRun(db.pool, {});
+    const ids = ["a b/c", 'q"uo\'te', "日本語 🚀", "back\\slash", "{brace,comma}", "NULL"];
+    const page = await recordListedPage(db.pool, run.id, ids);
+    expect(page.rows.map((r) => r.legacyId).sort()).toEqual([...ids].sort());
+    expect((await rowsOf(run.id)).map((r) => r.legacy_id).sort()).toEqual([...ids].sort());
+  });
+
+  it("`listed` always equals the run's number of distinct ids over many pages", async () => {
+    const run = await createRun(db.pool, {});
+    const pages = [["1", "2", "3"], [], ["3", "4", "4"], ["1", "5"], ["6"]];
+    let last = 0;
+    for (const ids of pages) {
+      if (ids.length === 0) continue;
+      last = (await recordListedPage(db.pool, run.id, ids)).listed;
+    }
+    const { rows } = await db.pool.query("SELECT count(DISTINCT legacy_id)::int AS n, count(*)::int AS total FROM service_imports WHERE run_id = $1", [run.id]);
+    expect(rows[0]).toEqual({ n: 6, total: 6 });
+    expect(last).toBe(6);
+    expect((await getRun(db.pool, run.id))?.listed).toBe(6);
+  });
+});
+
+describe("checkpointListing", () => {
+  it("saves the cursor and keeps the run `listing` while pages remain", async () => {
+    const run = await createRun(db.pool, {});
+    await checkpointListing(db.pool, run.id, "cursor-2");
+    const saved = await getRun(db.pool, run.id);
+    expect(saved).toMatchObject({ status: "listing", cursor: "cursor-2", listedAt: null });
+  });
+
+  it("with null ends the listing: `running`, no cursor, listed_at set", async () => {
+    const run = await createRun(db.pool, {});
+    await checkpointListing(db.pool, run.id, "c1");
+    await checkpointListing(db.pool, run.id, null);
+    const saved = await getRun(db.pool, run.id);
+    expect(saved?.status).toBe("running");
+    expect(saved?.cursor).toBeNull();
+    expect(saved?.listedAt).not.toBeNull();
+  });
+
+  it("does not move a run that is no longer listing", async () => {
+    const run = await createRun(db.pool, {});
+    await db.pool.query("UPDATE import_runs SET status = 'cancelled' WHERE id = $1", [run.id]);
+    await checkpointListing(db.pool, run.id, null);
+    expect((await getRun(db.pool, run.id))?.status).toBe("cancelled");
+  });
+});
