@@ -1,3 +1,4 @@
 export { createImportProcessor, type ImportProcessor, type ProcessorDeps } from "./process-import.js";
 export { createImportWorker, type ImportWorker, type WorkerDeps } from "./create-worker.js";
 export { runWorker } from "./run-worker.js";
+export { LoadBatcher, type LoadBatcherOptions } from "./load-batcher.js";

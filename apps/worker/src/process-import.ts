@@ -1,16 +1,19 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import type pg from "pg";
-import { loadDocument, recordFailure } from "@porter/db";
+import { recordFailure } from "@porter/db";
 import { toImportFailure, type ImportFailure, type Stage } from "@porter/failures";
 import type { Logger } from "@porter/logger";
 import type { ImportJobData } from "@porter/queue";
 import { extractDocument, type Source } from "@porter/source";
+import { LoadBatcher } from "./load-batcher.js";
 
 export interface ProcessorDeps {
   pool: pg.Pool;
   source: Source;
   logger: Logger;
   jobTimeoutMs: number;
+  /** Group commit: most documents per transaction (1 = a transaction each). */
+  maxBatch?: number;
 }
 
 /** The job handler: one attempt at one document. */
@@ -20,14 +23,16 @@ export type ImportProcessor = (job: Job<ImportJobData, void>, token?: string, ca
  * One attempt: fetch → extract → load, under a hard timeout that aborts the
  * HTTP request and cancels the Postgres statement.
  *
- * Success costs one HTTP request and one Postgres statement (the load marks
- * the ledger row too); nothing is logged. A failure is written to the ledger
+ * Success costs one HTTP request and a share of one Postgres transaction
+ * (group commit: see LoadBatcher; the load marks the ledger row too);
+ * nothing is logged. A failure is written to the ledger
  * with its kind, stage and stack, then rethrown: permanent kinds as
  * UnrecoverableError so BullMQ fails the job at once, transient ones as they
  * are so the backoff can read a 429's Retry-After.
  */
 export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
   const { pool, source, logger, jobTimeoutMs } = deps;
+  const loader = new LoadBatcher(pool, { maxBatch: deps.maxBatch ?? 100, maxInFlight: 2 });
 
   return async function processImport(job, _token, cancel) {
     const started = performance.now();
@@ -49,7 +54,7 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       const document = extractDocument(html, legacyId);
       stage = "load";
       const durationMs = performance.now() - started;
-      await loadDocument(pool, { ledgerId, runId, attempts: attempt, durationMs, document }, signal);
+      await loader.load({ ledgerId, runId, attempts: attempt, durationMs, document }, signal);
     } catch (err) {
       const failure = toImportFailure(err, stage);
       const final = !failure.retryable || attempt >= (job.opts.attempts ?? 1);

@@ -1,1 +1,2 @@
 export { loadDocument, type DocumentRecord, type LoadInput } from "./load-document.js";
+export { loadBatch } from "./load-batch.js";
