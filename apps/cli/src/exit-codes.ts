@@ -5,7 +5,7 @@ export const EXIT = {
   error: 1,
   /** Bad usage or bad configuration; the message names the flag or variable. */
   usage: 2,
-  /** The run finished, with failed documents. */
+  /** The run finished, with failed documents; or `porter verify` found the target and the source differ. */
   failedDocuments: 3,
 } as const;
 

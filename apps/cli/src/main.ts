@@ -1,13 +1,19 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "@porter/config";
+import { dashboardCommand } from "./commands/dashboard.js";
 import { demoCommand } from "./commands/demo.js";
 import { dbMigrateCommand } from "./commands/db-migrate.js";
 import { legacySimCommand } from "./commands/legacy-sim.js";
 import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
 import { workerCommand } from "./commands/worker.js";
+import { failuresCommand } from "./commands/failures.js";
+import { requeueCommand } from "./commands/requeue.js";
+import { rollbackCommand } from "./commands/rollback.js";
+import { verifyCommand } from "./commands/verify.js";
+import { resumeCommand } from "./commands/resume.js";
 import { EXIT, UsageError } from "./exit-codes.js";
-import { runId, wholeNumber } from "./options.js";
+import { failureKind, runId, runIdOrLatest, wholeNumber } from "./options.js";
 
 let exitCode: number = EXIT.ok;
 /** Runs a command and keeps its exit code; errors are handled in one place below. */
@@ -32,6 +38,11 @@ program.addCommand(legacySimCommand());
 program.command("worker").description("run one worker process in the foreground").action(act(workerCommand));
 
 program
+  .command("dashboard")
+  .description("serve Bull Board and Porter's runs, failures, requeue and rollback on PORT")
+  .action(act(dashboardCommand));
+
+program
   .command("run")
   .description("start a run: list the legacy service and enqueue one job per document")
   .option("--limit <n>", "stop listing after n documents", wholeNumber(1))
@@ -45,6 +56,43 @@ program
   .argument("<runId>", "the run", runId)
   .option("--json", "print one JSON object", false)
   .action(act((id: string, opts: { json: boolean }) => statusCommand(id, opts)));
+
+program
+  .command("resume")
+  .description("continue a run whose enqueuer died mid-listing from its checkpoint; follow a run already listed")
+  .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
+  .option("--follow", "stay until every document is finished, then print a summary", false)
+  .option("--json", "print the summary as one JSON object", false)
+  .action(act((id: string, opts: { follow: boolean; json: boolean }) => resumeCommand(id, opts)));
+
+program
+  .command("failures")
+  .description("a run's failed documents: legacy id, kind, stage, attempts, message (and stack trace with --json)")
+  .argument("<runId>", "the run", runId)
+  .option("--kind <kind>", "only this failure kind", failureKind)
+  .option("--json", "one JSON object per failure, per line", false)
+  .action(act((id: string, opts: { kind?: string; json: boolean }) => failuresCommand(id, opts)));
+
+program
+  .command("requeue")
+  .description("put a run's failed documents back in the queue, attempts from 0")
+  .argument("<runId>", "the run", runId)
+  .option("--kind <kind>", "only failures of this kind", failureKind)
+  .action(act((id: string, opts: { kind?: string }) => requeueCommand(id, opts)));
+
+program
+  .command("rollback")
+  .description("delete every document a run wrote, remove its jobs, mark its ledger rows rolled_back")
+  .argument("<runId>", "the run", runId)
+  .option("--yes", "really do it (without: say what would be deleted, exit 2)", false)
+  .action(act((id: string, opts: { yes: boolean }) => rollbackCommand(id, opts)));
+
+program
+  .command("verify")
+  .description("list the legacy service again and compare with the target: missing, failed, extra, stale")
+  .argument("<runId>", "the run", runId)
+  .option("--json", "print one JSON object", false)
+  .action(act((id: string, opts: { json: boolean }) => verifyCommand(id, opts)));
 
 program
   .command("demo")

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "commander";
+import { FAILURE_KINDS, isFailureKind } from "@porter/failures";
 
 /** Commander parser for a whole number of at least `min`. */
 export function wholeNumber(min = 0): (value: string) => number {
@@ -25,4 +26,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function runId(value: string): string {
   if (!UUID.test(value)) throw new InvalidArgumentError(`expected a run id (a UUID), got "${value}"`);
   return value.toLowerCase();
+}
+
+/** Commander parser for a run id, or `latest` for the newest run. */
+export function runIdOrLatest(value: string): string {
+  if (value === "latest") return value;
+  if (!UUID.test(value)) throw new InvalidArgumentError(`expected a run id (a UUID) or "latest", got "${value}"`);
+  return value.toLowerCase();
+}
+
+/** Commander parser for a failure kind (README: Failure kinds). */
+export function failureKind(value: string): string {
+  if (!isFailureKind(value)) {
+    throw new InvalidArgumentError(`expected a failure kind (${Object.keys(FAILURE_KINDS).join(", ")}), got "${value}"`);
+  }
+  return value;
 }

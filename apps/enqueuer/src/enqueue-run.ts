@@ -65,6 +65,11 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
     const maxNew = options.limit === undefined ? null : Math.max(0, options.limit - listed);
     if (ids.length > 0 && maxNew !== 0) {
       const written = await recordListedPage(pool, runId, ids, maxNew);
+      if (!written.listing) {
+        // Rolled back (or cancelled) while we listed: the ledger took nothing, so neither do we.
+        logger.warn({ runId }, "the run is no longer listing; listing stopped");
+        return (await getRun(pool, runId)) as Run;
+      }
       const pending = written.rows.filter((row) => row.status === "pending");
       if (pending.length > 0) {
         await queue.addBulk(

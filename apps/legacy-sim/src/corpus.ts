@@ -3,7 +3,7 @@ import { assignFault, faultDetail, FAULTS, normalizeRates, type DocumentFaultNam
 import { idShape, makeId, parseIndex, type IdShapeName } from "./ids.js";
 import { brokenJson, embedJson, renderPage, wrongShape } from "./page.js";
 import { joinBytes } from "./bytes.js";
-import { Rng, Salt } from "./prng.js";
+import { Rng, Salt, unit } from "./prng.js";
 import { safeSlice, sentenceJson, sentenceText } from "./text.js";
 
 export type Expectation = { outcome: "succeeded" } | { outcome: "failed"; kind: FailureKind };
@@ -18,6 +18,12 @@ export interface CorpusOptions {
   faults?: Partial<Record<FaultName, number>>;
   /** too-large pages exceed this many bytes (default 33_554_433). */
   tooLargeBytes?: number;
+  /**
+   * Fraction of ids (0–1, default 0) whose document was edited at the source
+   * since an earlier run with the same seed: its updatedAt, in the page and in
+   * the listing, is one day later. Nothing else about it changes.
+   */
+  touched?: number;
 }
 
 /**
@@ -29,6 +35,8 @@ export interface Corpus {
   readonly seed: number;
   readonly rates: FaultRates;
   readonly tooLargeBytes: number;
+  /** The `touched` rate the corpus was made with. */
+  readonly touchedRate: number;
   id(i: number): string;
   /** Inverse of id(i) in O(1); undefined for anything that is not a corpus id. */
   indexOf(id: string): number | undefined;
@@ -45,6 +53,8 @@ export interface Corpus {
   /** The same bytes as render(i), in pieces; too-large padding is a shared, uncopied buffer. */
   renderChunks(i: number): Buffer[];
   fault(i: number): DocumentFaultName | null;
+  /** Whether document i was edited at the source (see CorpusOptions.touched). */
+  touched(i: number): boolean;
   expectation(i: number): Expectation;
 }
 
@@ -54,13 +64,18 @@ export function createCorpus(options: CorpusOptions): Corpus {
   const seed = (options.seed ?? 1) >>> 0;
   const rates = normalizeRates(options.faults);
   const tooLargeBytes = options.tooLargeBytes ?? 33_554_433;
+  const touchedRate = options.touched ?? 0;
+  if (!Number.isFinite(touchedRate) || touchedRate < 0 || touchedRate > 1) {
+    throw new RangeError(`touched must be a rate in [0, 1], got ${touchedRate}`);
+  }
   let padding: Buffer | undefined; // allocated on first too-large page only
 
   const check = (i: number): void => {
     if (!Number.isInteger(i) || i < 0 || i >= size) throw new RangeError(`index ${i} outside corpus of ${size}`);
   };
   const id = (i: number): string => (check(i), makeId(seed, i));
-  const document = (i: number): LegacyDocument => buildDocument(seed, i, id(i), bodyText(bodyPlan(seed, i)));
+  const touched = (i: number): boolean => touchedRate > 0 && unit(seed, i, Salt.touched) < touchedRate;
+  const document = (i: number): LegacyDocument => buildDocument(seed, i, id(i), bodyText(bodyPlan(seed, i)), touched(i));
   const fault = (i: number): DocumentFaultName | null => (check(i), assignFault(seed, rates, i));
 
   const renderChunks = (i: number): Buffer[] => {
@@ -69,12 +84,12 @@ export function createCorpus(options: CorpusOptions): Corpus {
     const rng = Rng.for(seed, i, Salt.page);
     const variant = faultDetail(seed, i).variant;
     const excerpt = safeSlice(sentenceText(plan.sentences.slice(0, 8)), 200);
-    const shell = buildDocument(seed, i, id(i), BODY_SLOT);
+    const shell = buildDocument(seed, i, id(i), BODY_SLOT, touched(i));
     let json: string | null;
     let body: Buffer[] | undefined; // spliced in at BODY_SLOT
     if (f === "missing-tag" || f === "bad-json" || f === "bad-shape") {
       // Rare pages: serialise the real body the slow, obvious way.
-      const doc = buildDocument(seed, i, id(i), bodyText(plan));
+      const doc = buildDocument(seed, i, id(i), bodyText(plan), touched(i));
       json = f === "missing-tag" ? null : f === "bad-json" ? brokenJson(doc, variant) : embedJson(wrongShape(doc, variant));
     } else {
       // Serialising megabytes of non-ASCII text dominated the cost of a page, so the body's
@@ -104,11 +119,13 @@ export function createCorpus(options: CorpusOptions): Corpus {
     id,
     indexOf: (x) => parseIndex(seed, size, x),
     idShape: (i) => (check(i), idShape(seed, i).name),
-    updatedAt: (i) => (check(i), documentTimes(seed, i).updatedAt),
+    touchedRate,
+    updatedAt: (i) => (check(i), documentTimes(seed, i, touched(i)).updatedAt),
     document,
     render: (i) => Buffer.concat(renderChunks(i)),
     renderChunks,
     fault,
+    touched: (i) => (check(i), touched(i)),
     expectation: (i) => {
       const f = fault(i);
       const kind = f === null ? null : FAULTS[f].failure;

@@ -47,18 +47,21 @@ function size(rng: Rng): number {
   return Math.floor((fine / 2 ** 21) * max) % (max + 1);
 }
 
-/** Only the timestamps: listings need updatedAt without building the body. */
-export function documentTimes(seed: number, i: number): { createdAt: string; updatedAt: string } {
-  return times(Rng.for(seed, i, Salt.times));
+/** How much later a touched document's updatedAt is: it was edited at the source after a run. */
+export const TOUCH_MS = 24 * 3600 * 1000;
+
+/** Only the timestamps: listings need updatedAt without building the body. `touched`: updatedAt TOUCH_MS later. */
+export function documentTimes(seed: number, i: number, touched = false): { createdAt: string; updatedAt: string } {
+  return times(Rng.for(seed, i, Salt.times), touched ? TOUCH_MS : 0);
 }
 
 /** The document around a given body (rendering passes a placeholder and splices bytes in). */
-export function buildDocument(seed: number, i: number, id: string, body: string): LegacyDocument {
+export function buildDocument(seed: number, i: number, id: string, body: string, touched = false): LegacyDocument {
   const titleRng = Rng.for(seed, i, Salt.title);
   const tagRng = Rng.for(seed, i, Salt.tags);
   const authorRng = Rng.for(seed, i, Salt.author);
   const attRng = Rng.for(seed, i, Salt.attachments);
-  const { createdAt, updatedAt } = documentTimes(seed, i);
+  const { createdAt, updatedAt } = documentTimes(seed, i, touched);
 
   const tags: string[] = [];
   for (let k = tagRng.int(0, 5); k > 0; k--) tags.push(phrase(tagRng, tagRng.int(1, 2)));

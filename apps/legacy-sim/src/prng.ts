@@ -69,4 +69,5 @@ export const Salt = {
   faultDetail: 11,
   duplicate: 12,
   emptyPage: 13,
+  touched: 14,
 } as const;

@@ -16,6 +16,8 @@ export interface SimOptions {
   token?: string;
   faults?: Partial<Record<FaultName, number>>;
   tooLargeBytes?: number;
+  /** Fraction of documents edited at the source since a run (updatedAt one day later); see CorpusOptions. */
+  touched?: number;
   /**
    * Render every page into memory before listening, so serving costs no rendering CPU.
    * Costs about 4.4 KB of memory per document on average (big bodies included), measured

@@ -48,14 +48,20 @@ export interface Times {
   updatedAt: string;
 }
 
-export function times(rng: Rng): Times {
+/** A document's times; `laterMs` moves updatedAt later (an edit at the source) and leaves every other draw alone. */
+export function times(rng: Rng, laterMs = 0): Times {
   const created = START + Math.floor(rng.next() * SPAN);
-  const createdText = format(created, rng.int(0, 999), rng.pick(["s", "ms", "us"] as const), rng.pick(OFFSETS));
-  if (rng.chance(0.05)) return { createdAt: createdText, updatedAt: createdText };
+  const micros = rng.int(0, 999);
+  const precision = rng.pick(["s", "ms", "us"] as const);
+  const offset = rng.pick(OFFSETS);
+  const createdText = format(created, micros, precision, offset);
+  if (rng.chance(0.05)) {
+    return { createdAt: createdText, updatedAt: laterMs === 0 ? createdText : format(created + laterMs, micros, precision, offset) };
+  }
   // At least 1 s later, so truncating either side to whole seconds keeps updatedAt ≥ createdAt.
   const updated = created + 1000 + Math.floor(rng.next() * FIVE_YEARS);
   return {
     createdAt: createdText,
-    updatedAt: format(updated, rng.int(0, 999), rng.pick(["s", "ms", "us"] as const), rng.pick(OFFSETS)),
+    updatedAt: format(updated + laterMs, rng.int(0, 999), rng.pick(["s", "ms", "us"] as const), rng.pick(OFFSETS)),
   };
 }

@@ -7,6 +7,7 @@ import { ImportFailure } from "@porter/failures";
 import type { Logger } from "@porter/logger";
 import { backoffDelay, QUEUE_NAME, type ImportJobData } from "@porter/queue";
 import type { Source } from "@porter/source";
+import type { AttemptObserver } from "./attempt-observer.js";
 import { createImportProcessor } from "./process-import.js";
 
 export interface WorkerDeps {
@@ -15,6 +16,8 @@ export interface WorkerDeps {
   connection: Redis;
   pool: pg.Pool;
   source: Source;
+  /** Metrics for every attempt (see metrics.ts); none when unset. */
+  observer?: AttemptObserver;
 }
 
 export type ImportWorker = Worker<ImportJobData, void, string>;
@@ -22,7 +25,7 @@ export type ImportWorker = Worker<ImportJobData, void, string>;
 /** A BullMQ worker for the import queue, not yet running (call `run()`). */
 export function createImportWorker(deps: WorkerDeps): ImportWorker {
   const { config, logger, connection, pool, source } = deps;
-  const processor = createImportProcessor({ pool, source, logger, jobTimeoutMs: config.jobTimeoutMs });
+  const processor = createImportProcessor({ pool, source, logger, jobTimeoutMs: config.jobTimeoutMs, observer: deps.observer });
   const worker = new Worker<ImportJobData, void, string>(QUEUE_NAME, processor, {
     connection,
     prefix: config.queuePrefix,

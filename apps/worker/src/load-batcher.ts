@@ -11,6 +11,8 @@ export interface LoadBatcherOptions {
 
 interface Waiting {
   input: LoadInput;
+  /** When it started waiting: the wait counts in the document's duration. */
+  since: number;
   signal: AbortSignal | undefined;
   resolve: (loaded: boolean) => void;
   reject: (err: unknown) => void;
@@ -47,6 +49,7 @@ export class LoadBatcher {
     return new Promise<boolean>((resolve, reject) => {
       const entry: Waiting = {
         input,
+        since: performance.now(),
         signal,
         resolve,
         reject,
@@ -89,7 +92,11 @@ export class LoadBatcher {
         } else rest.push(entry);
       }
       this.waiting = rest;
-      for (const entry of batch) entry.signal?.removeEventListener("abort", entry.onAbort);
+      const now = performance.now();
+      for (const entry of batch) {
+        entry.signal?.removeEventListener("abort", entry.onAbort);
+        entry.input = { ...entry.input, durationMs: entry.input.durationMs + now - entry.since };
+      }
       this.inFlight++;
       void this.run(batch).finally(() => {
         this.inFlight--;

@@ -5,6 +5,7 @@ import { toImportFailure, type ImportFailure, type Stage } from "@porter/failure
 import type { Logger } from "@porter/logger";
 import type { ImportJobData } from "@porter/queue";
 import { extractDocument, type Source } from "@porter/source";
+import type { AttemptObserver } from "./attempt-observer.js";
 import { LoadBatcher } from "./load-batcher.js";
 
 export interface ProcessorDeps {
@@ -14,6 +15,8 @@ export interface ProcessorDeps {
   jobTimeoutMs: number;
   /** Group commit: most documents per transaction (1 = a transaction each). */
   maxBatch?: number;
+  /** Metrics: told when each attempt starts, changes stage and ends (in memory only). */
+  observer?: AttemptObserver;
 }
 
 /** The job handler: one attempt at one document. */
@@ -38,7 +41,12 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     const started = performance.now();
     const attempt = job.attemptsMade + 1;
     const ledgerId = job.id as string;
-    const { runId, legacyId } = job.data;
+    const { runId, legacyId } = job.data ?? {};
+    if (typeof runId !== "string" || typeof legacyId !== "string") {
+      // Its hash was cut short (keys deleted by hand, a flush mid-write): the
+      // ledger row stays pending and the reconciler enqueues it again.
+      throw new UnrecoverableError(`job ${ledgerId} has no run or legacy id in its data; left to the reconciler`);
+    }
     // A plain controller and timer, not AbortSignal.any(AbortSignal.timeout()):
     // on Node 20 a composed signal whose timeout source was garbage-collected
     // never fires, and a hung request then holds its job forever.
@@ -48,17 +56,22 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     const onCancel = () => controller.abort(cancel?.reason);
     cancel?.addEventListener("abort", onCancel, { once: true });
     let stage: Stage = "fetch";
+    const watch = deps.observer?.start();
     try {
       const html = await source.fetchPage(legacyId, signal);
       stage = "extract";
+      watch?.enter(stage);
       const document = extractDocument(html, legacyId);
       stage = "load";
+      watch?.enter(stage);
       const durationMs = performance.now() - started;
       await loader.load({ ledgerId, runId, attempts: attempt, durationMs, document }, signal);
+      watch?.succeeded();
     } catch (err) {
       const failure = toImportFailure(err, stage);
       const final = !failure.retryable || attempt >= (job.opts.attempts ?? 1);
       await record(failure, final, performance.now() - started);
+      watch?.failed(failure, final);
       if (!failure.retryable) throw new UnrecoverableError(`${failure.kind}: ${failure.message}`);
       throw failure;
     } finally {

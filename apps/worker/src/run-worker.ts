@@ -1,16 +1,22 @@
 import type { Config } from "@porter/config";
 import { createPool } from "@porter/db";
 import type { Logger } from "@porter/logger";
-import { createRedis } from "@porter/queue";
+import { checkEvictionPolicy, createRedis } from "@porter/queue";
 import { createHttpSource } from "@porter/source";
 import { createImportWorker } from "./create-worker.js";
+import { startObservability } from "./observability.js";
+import { Reconciler } from "./reconciler.js";
 
 /**
  * The worker process: builds its connections, runs until SIGTERM/SIGINT,
  * then stops taking jobs, lets in-flight ones finish within
- * SHUTDOWN_GRACE_MS (what does not finish is handed back by BullMQ's stalled
- * check), and closes Redis, Postgres and the HTTP pool. A second signal
- * exits at once.
+ * SHUTDOWN_GRACE_MS, and closes Redis, Postgres and the HTTP pool (exit
+ * code 0). When the grace period runs out first it exits at once (code 1):
+ * the jobs still in flight keep no lock and BullMQ's stalled check hands them
+ * to other workers. A second signal exits at once (code 1).
+ *
+ * Alongside: metrics and health on METRICS_PORT (observability.ts), and a
+ * loud warning when Redis may evict keys.
  */
 export async function runWorker(config: Config, logger: Logger): Promise<void> {
   const connection = createRedis(config.redisUrl, { role: "worker" });
@@ -26,32 +32,49 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     connections: config.workerConcurrency,
     maxPageBytes: config.maxPageBytes,
   });
-  const worker = createImportWorker({ config, logger, connection, pool, source });
+  // Before waiting for Redis, so /readyz can say that Redis is what is missing.
+  const observability = await startObservability(config, logger);
+  void checkEvictionPolicy(connection, logger);
+  const worker = createImportWorker({ config, logger, connection, pool, source, observer: observability.observer });
+  const reconciler = new Reconciler({ config, logger, pool });
 
   let stopping: Promise<void> | undefined;
+  let signalled = () => {};
+  const signalReceived = new Promise<void>((resolve) => (signalled = resolve));
   const stop = (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting now");
       process.exit(1);
     }
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, "stopping: finishing in-flight jobs");
+    logger.info({ signal, graceMs: config.shutdownGraceMs, inFlight: observability.inFlight() }, "stopping: finishing in-flight jobs");
+    observability.setStopping();
     stopping = shutdown();
+    signalled();
   };
   const shutdown = async () => {
+    // close() first: from this moment no new job is taken.
     const graceful = worker.close();
     const timer = new Promise<"timeout">((resolve) => setTimeout(resolve, config.shutdownGraceMs, "timeout").unref());
+    await reconciler.stop();
     if ((await Promise.race([graceful, timer])) === "timeout") {
-      logger.warn("grace period over: closing with jobs in flight; they will be handed to other workers");
-      await worker.close(true);
+      // Not worker.close(true): a second close() only returns the first one's
+      // promise, which waits for the jobs. Their transactions roll back when
+      // the process goes; their locks lapse and the stalled check of another
+      // worker takes them back after STALLED_INTERVAL_MS.
+      logger.warn({ inFlight: observability.inFlight() }, "grace period over: exiting with jobs in flight; other workers will take them back");
+      process.exit(1);
     }
-    await Promise.allSettled([source.close(), pool.end(), connection.quit()]);
+    await Promise.allSettled([source.close(), pool.end(), connection.quit(), observability.close()]);
     logger.info("stopped");
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 
-  await worker.waitUntilReady();
-  logger.info({ concurrency: config.workerConcurrency, queuePrefix: config.queuePrefix }, "worker started");
+  // A worker whose Redis never comes up must still stop on SIGTERM.
+  await Promise.race([worker.waitUntilReady(), signalReceived]);
+  if (stopping) return stopping;
+  logger.info({ concurrency: config.workerConcurrency, queuePrefix: config.queuePrefix, workerId: worker.id }, "worker started");
+  reconciler.start();
   await worker.run();
   await stopping;
 }

@@ -21,6 +21,8 @@ export interface Config {
   maxPageBytes: number;
   stalledIntervalMs: number;
   shutdownGraceMs: number;
+  reconcileIntervalMs: number;
+  reconcileGraceMs: number;
   logLevel: Env["LOG_LEVEL"];
   dashboardUser: string;
   dashboardPassword: string | undefined;
@@ -33,9 +35,15 @@ const SECRET = /(TOKEN|PASSWORD)$/;
 function shown(name: string, value: string | undefined): string {
   if (value === undefined) return "nothing";
   if (SECRET.test(name)) return "a value (hidden)";
-  // A URL may carry a password: show it without.
-  if (name.endsWith("_URL") && URL.parse?.(value)?.password) return JSON.stringify(redactUrl(value));
+  // A URL may carry a password: show it without, even when it does not parse
+  // (a bad port, say), which is when this message is most likely to be shown.
+  if (name.endsWith("_URL")) return JSON.stringify(hidePassword(value));
   return JSON.stringify(value);
+}
+
+/** Hides what follows the user name up to the last "@", so nothing of a password shows, whatever characters it holds. */
+function hidePassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^:@/]*):.*@/is, "$1$2:***@");
 }
 
 /**
@@ -73,6 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPageBytes: e.MAX_PAGE_BYTES,
     stalledIntervalMs: e.STALLED_INTERVAL_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    reconcileGraceMs: e.RECONCILE_GRACE_MS,
     logLevel: e.LOG_LEVEL,
     dashboardUser: e.DASHBOARD_USER,
     dashboardPassword: e.DASHBOARD_PASSWORD,

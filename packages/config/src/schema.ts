@@ -49,6 +49,10 @@ export const envSchema = z.object({
   MAX_PAGE_BYTES: int(1_024).default(32 * 1024 * 1024),
   STALLED_INTERVAL_MS: ms(500).default(30_000),
   SHUTDOWN_GRACE_MS: ms(0).default(30_000),
+  /** How often each worker process's reconciler looks for lost jobs (one of them acts at a time). */
+  RECONCILE_INTERVAL_MS: ms(100).default(30_000),
+  /** How long a `pending`/`running` ledger row may go untouched before a missing job counts as lost. */
+  RECONCILE_GRACE_MS: ms(0).default(60_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DASHBOARD_USER: z.string().min(1).default("admin"),
   DASHBOARD_PASSWORD: z.string().min(1).optional(),

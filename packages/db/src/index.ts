@@ -3,3 +3,4 @@ export { ensureDatabase, migrateDatabase } from "./migrate.js";
 export * as schema from "./schema.js";
 export * from "./ledger/index.js";
 export * from "./target/index.js";
+export * from "./verify/index.js";

@@ -22,5 +22,11 @@ export function createPool(options: PoolOptions): pg.Pool {
   // An idle client whose server went away (restart, pg_terminate_backend) emits
   // here; without a listener that would crash the process. The pool drops it.
   pool.on("error", () => {});
+  // A checked-out client is not covered by the listener above: if its server
+  // goes away between two of its queries (pg_terminate_backend, a failover),
+  // it emits 'error' on itself, and with no listener that kills the process.
+  // The query in flight, or the next one, fails instead, and its caller
+  // discards the client.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return pool;
 }

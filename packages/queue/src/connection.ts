@@ -16,3 +16,6 @@ export function createRedis(url: string, options: RedisOptions): Redis {
     connectionName: `porter-${options.role}`,
   });
 }
+
+/** The connection type the queue helpers take, for packages that do not depend on ioredis. */
+export type RedisConnection = Redis;

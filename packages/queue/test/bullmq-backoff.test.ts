@@ -66,9 +66,11 @@ describe("a BullMQ worker with the porter backoff strategy", () => {
         `job ${id} to fail for good`,
         async () => {
           const j = await queue.getJob(id);
-          return j && (await j.getState()) === "failed" ? j : undefined;
+          // Read the state and the count together: under load a poll can land
+          // between BullMQ's writes of the two.
+          return j && j.attemptsMade === ATTEMPTS && (await j.getState()) === "failed" ? j : undefined;
         },
-        { timeoutMs: 20_000, intervalMs: 20 },
+        { timeoutMs: 30_000, intervalMs: 20 },
       );
       expect(job.attemptsMade).toBe(ATTEMPTS);
       expect(job.failedReason).toBe(`attempt ${ATTEMPTS} fails`);

@@ -37,7 +37,8 @@ const TIMESTAMP =
   /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:0\d|1[0-5]):[0-5]\d)$/;
 const TIMESTAMP_EXPECTED = "expected an ISO-8601 date-time like 2024-01-31T12:00:00.123456Z or with a ±hh:mm offset";
 
-function isValidTimestamp(value: string): boolean {
+/** Whether `value` is an RFC 3339 date-time Postgres reads as timestamptz unchanged. */
+export function isValidTimestamp(value: string): boolean {
   const m = TIMESTAMP.exec(value);
   if (m === null) return false;
   const year = Number(m[1]);

@@ -4,3 +4,4 @@ export { createTestQueue, type TestQueue } from "./test-queue.js";
 export { waitFor, type WaitOptions } from "./wait-for.js";
 export { runPorter, spawnPorter, type PorterProcess } from "./porter-process.js";
 export { startLegacySimProcess } from "./legacy-sim-process.js";
+export { freePort, startPrivateRedis, type PrivateRedis } from "./redis-server.js";

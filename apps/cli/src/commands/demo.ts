@@ -23,7 +23,8 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   await migrateDatabase(config.databaseUrl);
   const sim = await startLegacySim({ docs: flags.docs, port: 0 });
   process.stderr.write(`legacy service: ${sim.url} (${flags.docs} documents)\n`);
-  const env = { ...process.env, LEGACY_URL: sim.url, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
+  // METRICS_PORT 0: each worker its own free port (they would all want 9464 otherwise).
+  const env = { ...process.env, LEGACY_URL: sim.url, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", METRICS_PORT: process.env.METRICS_PORT ?? "0" };
   const workers: ChildProcess[] = [];
   try {
     for (let i = 0; i < flags.workers; i++) {

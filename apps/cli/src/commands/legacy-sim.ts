@@ -18,7 +18,8 @@ export function legacySimCommand(): Command {
     .option("--seed <n>", "corpus seed: same seed, same documents", wholeNumber(0), 1)
     .option("--token <token>", "require Authorization: Bearer <token>")
     .option("--prerender", "render every page before listening (memory for speed)", false)
-    .option("--too-large-bytes <n>", "size of the pages of the too-large fault", wholeNumber(1));
+    .option("--too-large-bytes <n>", "size of the pages of the too-large fault", wholeNumber(1))
+    .option("--touch <rate>", "documents edited since an earlier run with the same seed: updatedAt one day later (rate 0–1)", rate);
   for (const name of FAULT_NAMES) {
     const fault = FAULTS[name];
     command.option(`--${fault.flag} <rate>`, `${fault.description} (rate 0–1)`, rate);
@@ -39,10 +40,11 @@ export function legacySimCommand(): Command {
       prerender: opts.prerender as boolean,
       faults,
       ...(opts.tooLargeBytes === undefined ? {} : { tooLargeBytes: opts.tooLargeBytes as number }),
+      ...(opts.touch === undefined ? {} : { touched: opts.touch as number }),
     });
     if (config.logLevel !== "silent") {
       process.stdout.write(
-        `${JSON.stringify({ msg: "legacy-sim listening", url: sim.url, docs: opts.docs, seed: opts.seed, faults })}\n`,
+        `${JSON.stringify({ msg: "legacy-sim listening", url: sim.url, docs: opts.docs, seed: opts.seed, faults, touched: opts.touch ?? 0 })}\n`,
       );
     }
     await new Promise<void>((resolve) => {

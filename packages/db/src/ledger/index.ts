@@ -7,3 +7,19 @@ export { completeRunIfDone } from "./complete-run-if-done.js";
 export { countByStatus, type StatusCounts } from "./count-by-status.js";
 export { countFailuresByKind } from "./count-failures-by-kind.js";
 export { IMPORT_STATUSES, type ImportStatus, type Run, type RunStatus } from "./types.js";
+export { listFailures, type FailureRow, type ListFailuresOptions } from "./list-failures.js";
+export { requeueFailed, REQUEUEABLE_RUN_STATUSES, type RequeuedRow } from "./requeue-failed.js";
+export { beginRollback } from "./begin-rollback.js";
+export { markImportsRolledBack } from "./mark-imports-rolled-back.js";
+export { deleteRunDocuments } from "./delete-run-documents.js";
+export { finishRollback } from "./finish-rollback.js";
+export { countRunFootprint, type RunFootprint } from "./count-run-footprint.js";
+export { listActiveRuns } from "./list-active-runs.js";
+export {
+  findStaleImports,
+  type FindStaleImportsOptions,
+  type StaleImport,
+  type StaleImportsCursor,
+} from "./find-stale-imports.js";
+export { claimForRevival } from "./claim-for-revival.js";
+export { listRuns } from "./list-runs.js";

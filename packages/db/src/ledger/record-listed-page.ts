@@ -17,22 +17,30 @@ export interface LedgerRow {
  * and returns every row of the page, new or old, once per id: the caller
  * enqueues the ones still `pending` (job id = row id, so a page listed twice
  * adds no job twice), with the run's new `listed` count.
+ * Rows are added only while the run is `listing`: the run row is locked
+ * first (FOR UPDATE), so once a rollback has marked the run `rolled_back` no
+ * page can add a row behind it. `listing` false tells the enqueuer to stop.
+ * Always returns at least one row (the LEFT JOIN), so `listed` and `listing`
+ * are known even when the page adds nothing.
  */
 export async function recordListedPage(
   db: Queryable,
   runId: string,
   legacyIds: string[],
   maxNew: number | null = null,
-): Promise<{ rows: LedgerRow[]; listed: number }> {
+): Promise<{ rows: LedgerRow[]; listed: number; listing: boolean }> {
   const { rows } = await db.query(
     {
       name: "porter_record_listed_page",
       text: `
-      WITH ids AS (
+      WITH run AS (
+        SELECT id FROM import_runs WHERE id = $1 AND status = 'listing' FOR UPDATE
+      ), ids AS (
         SELECT legacy_id, min(n) AS n FROM unnest($2::text[]) WITH ORDINALITY AS t(legacy_id, n) GROUP BY legacy_id
       ), fresh AS (
         SELECT legacy_id FROM ids
-         WHERE NOT EXISTS (SELECT 1 FROM service_imports s WHERE s.run_id = $1 AND s.legacy_id = ids.legacy_id)
+         WHERE EXISTS (SELECT 1 FROM run)
+           AND NOT EXISTS (SELECT 1 FROM service_imports s WHERE s.run_id = $1 AND s.legacy_id = ids.legacy_id)
          ORDER BY n LIMIT $3
       ), inserted AS (
         INSERT INTO service_imports (run_id, legacy_id)
@@ -44,17 +52,22 @@ export async function recordListedPage(
         WHERE id = $1
         RETURNING listed
       )
-      SELECT id, legacy_id, status, (SELECT listed FROM counted) AS listed FROM inserted
-      UNION ALL
-      -- this statement's snapshot does not see the rows inserted above: these are the old ones
-      SELECT s.id, s.legacy_id, s.status, (SELECT listed FROM counted) FROM service_imports s
-        JOIN ids USING (legacy_id) WHERE s.run_id = $1`,
+      SELECT page.id, page.legacy_id, page.status, (SELECT listed FROM counted) AS listed,
+             EXISTS (SELECT 1 FROM run) AS listing
+        FROM (SELECT 1) AS one
+        LEFT JOIN (
+          SELECT id, legacy_id, status FROM inserted
+          UNION ALL
+          -- this statement's snapshot does not see the rows inserted above: these are the old ones
+          SELECT s.id, s.legacy_id, s.status FROM service_imports s JOIN ids USING (legacy_id) WHERE s.run_id = $1
+        ) AS page ON true`,
     },
     [runId, legacyIds, maxNew],
   );
-  const typed = rows as { id: string; legacy_id: string; status: ImportStatus; listed: number }[];
+  const typed = rows as { id: string | null; legacy_id: string; status: ImportStatus; listed: number | null; listing: boolean }[];
   return {
-    rows: typed.map((r) => ({ id: r.id, legacyId: r.legacy_id, status: r.status })),
+    rows: typed.filter((r) => r.id !== null).map((r) => ({ id: r.id as string, legacyId: r.legacy_id, status: r.status })),
     listed: typed[0]?.listed ?? 0,
+    listing: typed[0]?.listing ?? false,
   };
 }

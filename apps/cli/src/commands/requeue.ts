@@ -1,0 +1,28 @@
+import { loadConfig } from "@porter/config";
+import { REQUEUEABLE_RUN_STATUSES } from "@porter/db";
+import { requeueRun } from "@porter/enqueuer";
+import { UsageError } from "../exit-codes.js";
+import { openOperatorSession, requireRun } from "../operator-session.js";
+
+/**
+ * `porter requeue <runId> [--kind K]`: the run's failed documents (all, or
+ * one kind) go back to `pending` with new jobs and attempts from 0; the run
+ * is `running` until they finish. Prints how many. Workers must be running
+ * to do the work.
+ */
+export async function requeueCommand(runId: string, flags: { kind?: string }): Promise<number> {
+  const config = loadConfig();
+  const session = openOperatorSession(config);
+  try {
+    const run = await requireRun(session.pool, config, runId);
+    if (!REQUEUEABLE_RUN_STATUSES.includes(run.status)) {
+      throw new UsageError(`run ${runId} is ${run.status}: only a listing, running or completed run can be requeued`);
+    }
+    const result = await requeueRun(session, runId, { kind: flags.kind, jobAttempts: config.jobAttempts });
+    const kind = flags.kind ? ` of kind ${flags.kind}` : "";
+    process.stdout.write(`run ${runId}: ${result.requeued} failed documents${kind} requeued\n`);
+    return 0;
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,115 @@
+import type { Config } from "@porter/config";
+import { createPool } from "@porter/db";
+import { enqueueRun, followRun, type RunSummary } from "@porter/enqueuer";
+import { createLogger, type Logger } from "@porter/logger";
+import { createImportQueue, createRedis, type ImportQueue, type RedisConnection } from "@porter/queue";
+import { createHttpSource, type Source } from "@porter/source";
+import type pg from "pg";
+import { EXIT } from "./exit-codes.js";
+import { createProgressView } from "./progress.js";
+
+/** What `porter run` and `porter resume` need: the ledger, the queue and the legacy service. */
+export interface RunSession {
+  config: Config;
+  logger: Logger;
+  pool: pg.Pool;
+  connection: RedisConnection;
+  queue: ImportQueue;
+  source: Source;
+  close(): Promise<void>;
+}
+
+export function openRunSession(config: Config): RunSession {
+  const logger = createLogger({ level: config.logLevel, name: "enqueuer", fd: 2 });
+  const pool = createPool({ connectionString: config.databaseUrl, max: 4, applicationName: "porter-enqueuer" });
+  const connection = createRedis(config.redisUrl, { role: "producer" });
+  const queue = createImportQueue(connection, config.queuePrefix);
+  const source = createHttpSource({
+    url: config.legacyUrl,
+    token: config.legacyToken,
+    connections: 2,
+    maxPageBytes: config.maxPageBytes,
+  });
+  return {
+    config,
+    logger,
+    pool,
+    connection,
+    queue,
+    source,
+    async close() {
+      await Promise.allSettled([queue.close(), source.close()]);
+      await Promise.allSettled([pool.end(), connection.quit()]);
+    },
+  };
+}
+
+export interface ListFlags {
+  /** Stop listing after this many distinct documents (the run's own limit). */
+  limit?: number | undefined;
+  follow: boolean;
+  json: boolean;
+}
+
+/** Exit code for a finished run: 0 all succeeded, 3 some failed. */
+export function exitCodeOf(summary: RunSummary): number {
+  return summary.failed > 0 ? EXIT.failedDocuments : EXIT.ok;
+}
+
+function printSummary(summary: RunSummary, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return;
+  }
+  process.stdout.write(
+    `run ${summary.runId} ${summary.status}: ${summary.succeeded} succeeded, ${summary.failed} failed ` +
+      `of ${summary.listed} listed in ${(summary.durationMs / 1000).toFixed(1)} s (${summary.docsPerSecond} docs/s)\n`,
+  );
+}
+
+/**
+ * Lists a run from its checkpoint to the end (nothing, if its listing is
+ * over) and, with `follow`, stays until every document is finished and
+ * prints the summary. What `porter run` does after creating the run, and
+ * what `porter resume` does for a run that exists.
+ */
+export async function listAndFollow(session: RunSession, runId: string, flags: ListFlags): Promise<number> {
+  const { config, pool, queue, source, logger } = session;
+  const stop = new AbortController();
+  try {
+    const listing = enqueueRun({ pool, queue, source, logger }, runId, {
+      pageSize: config.listPageSize,
+      highWater: config.queueHighWater,
+      jobAttempts: config.jobAttempts,
+      listTimeoutMs: config.jobTimeoutMs,
+      listAttempts: config.jobAttempts,
+      backoffBaseMs: config.backoffBaseMs,
+      limit: flags.limit,
+      signal: stop.signal,
+    }).catch((err: unknown) => {
+      stop.abort(err);
+      throw err;
+    });
+    if (!flags.follow) {
+      const listed = await listing;
+      if (flags.json) process.stdout.write(`${JSON.stringify({ runId, status: listed.status, listed: listed.listed })}\n`);
+      else process.stdout.write(`run ${runId}: ${listed.listed} documents listed and queued\n`);
+      return EXIT.ok;
+    }
+    const view = createProgressView();
+    try {
+      const [, summary] = await Promise.all([
+        listing,
+        followRun(pool, runId, { onProgress: (p) => view.update(p), signal: stop.signal }),
+      ]);
+      view.stop();
+      printSummary(summary, flags.json);
+      return exitCodeOf(summary);
+    } catch (err) {
+      view.stop();
+      throw stop.signal.aborted && stop.signal.reason !== undefined ? stop.signal.reason : err;
+    }
+  } finally {
+    stop.abort();
+  }
+}

@@ -1,0 +1,125 @@
+import { createBullBoard } from "@bull-board/api";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter.js";
+import { FastifyAdapter } from "@bull-board/fastify";
+import formbody from "@fastify/formbody";
+import Fastify, { type FastifyInstance } from "fastify";
+import type pg from "pg";
+import type { Config } from "@porter/config";
+import { countFailuresByKind, getRun, listFailures, listRuns } from "@porter/db";
+import { readProgress, requeueRun, rollbackRun } from "@porter/enqueuer";
+import type { Logger } from "@porter/logger";
+import type { ImportQueue, RedisConnection } from "@porter/queue";
+import { basicAuth } from "./auth.js";
+import { Csrf } from "./csrf.js";
+import { runPage, runSummary } from "./pages/run-page.js";
+import { runsPage, runsRows, type RunView } from "./pages/runs-page.js";
+
+export interface DashboardDeps {
+  config: Config;
+  logger: Logger;
+  pool: pg.Pool;
+  queue: ImportQueue;
+  redis: RedisConnection;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Failures shown per kind on a run's page; the CLI lists them all. */
+const FAILURES_PER_KIND = 50;
+
+/**
+ * The dashboard: Bull Board at /queues, Porter's runs at /, a run's failures
+ * and its actions (requeue, roll back) at /runs/:id. Basic auth on every
+ * route but /healthz when a password is set; every state-changing request
+ * must come from the dashboard's own pages.
+ */
+export async function createDashboard(deps: DashboardDeps): Promise<FastifyInstance> {
+  const { config, pool, queue, redis } = deps;
+  const app = Fastify({ logger: false });
+  const csrf = new Csrf();
+  await app.register(formbody);
+
+  const auth = config.dashboardPassword === undefined ? undefined : basicAuth(config.dashboardUser, config.dashboardPassword);
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.url === "/healthz") return;
+    if (auth) await auth(request, reply);
+    if (reply.sent) return;
+    // Bull Board's own actions are XHRs without our token: hold every
+    // non-GET to the same-origin rule at least.
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      const origin = request.headers.origin ?? request.headers.referer;
+      let same = false;
+      try {
+        same = origin !== undefined && new URL(origin).host === request.headers.host;
+      } catch {
+        same = false;
+      }
+      if (!same) await reply.code(403).type("text/plain").send("cross-site request refused\n");
+    }
+  });
+
+  const board = new FastifyAdapter();
+  createBullBoard({ queues: [new BullMQAdapter(queue)], serverAdapter: board });
+  board.setBasePath("/queues");
+  await app.register(board.registerPlugin(), { prefix: "/queues", basePath: "/queues" });
+
+  app.get("/healthz", async () => ({ ok: true }));
+
+  async function views(): Promise<RunView[]> {
+    const runs = await listRuns(pool, 50);
+    return Promise.all(runs.map(async (run) => ({ run, progress: await readProgress(pool, run.id) })));
+  }
+
+  app.get("/api/runs", async () => (await views()).map((v) => ({ ...v.progress, startedAt: v.run.startedAt, finishedAt: v.run.finishedAt })));
+
+  app.get<{ Querystring: { fragment?: string } }>("/", async (request, reply) => {
+    const all = await views();
+    const body = request.query.fragment === "live" ? runsRows(all) : runsPage(all);
+    return reply.type("text/html; charset=utf-8").send(body.value);
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { fragment?: string; flash?: string } }>("/runs/:id", async (request, reply) => {
+    const { id } = request.params;
+    const run = UUID.test(id) ? await getRun(pool, id) : undefined;
+    if (!run) return reply.code(404).type("text/plain").send(`no run ${id}\n`);
+    const progress = await readProgress(pool, id);
+    if (request.query.fragment === "live") return reply.type("text/html; charset=utf-8").send(runSummary(progress, run).value);
+    const kinds = await countFailuresByKind(pool, id);
+    const failures = await Promise.all(
+      kinds.map(async ({ kind, count }) => ({ kind, count, rows: await listFailures(pool, id, { kind, limit: FAILURES_PER_KIND }) })),
+    );
+    const page = runPage({ run, progress, failures, flash: request.query.flash, csrf: (a) => csrf.token(a) });
+    return reply.type("text/html; charset=utf-8").send(page.value);
+  });
+
+  const back = (id: string, message: string) => `/runs/${id}?flash=${encodeURIComponent(message)}`;
+
+  app.post<{ Params: { id: string }; Body: { kind?: string } }>(
+    "/runs/:id/requeue",
+    { preHandler: csrf.check },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!UUID.test(id) || !(await getRun(pool, id))) return reply.code(404).type("text/plain").send(`no run ${id}\n`);
+      const kind = request.body?.kind || undefined;
+      const result = await requeueRun({ pool, queue, redis }, id, { kind, jobAttempts: config.jobAttempts });
+      deps.logger.info({ runId: id, kind, requeued: result.requeued }, "requeued from the dashboard");
+      return reply.redirect(back(id, `Requeued ${result.requeued} failed document(s)${kind ? ` of kind ${kind}` : ""}.`), 303);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { confirm?: string } }>(
+    "/runs/:id/rollback",
+    { preHandler: csrf.check },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!UUID.test(id) || !(await getRun(pool, id))) return reply.code(404).type("text/plain").send(`no run ${id}\n`);
+      if (request.body?.confirm !== "yes") return reply.code(400).type("text/plain").send("rollback needs confirm=yes\n");
+      const result = await rollbackRun({ pool, queue, redis }, id, {
+        inFlightWaitMs: config.jobTimeoutMs + config.stalledIntervalMs,
+      });
+      deps.logger.info({ runId: id, documents: result.documents }, "rolled back from the dashboard");
+      return reply.redirect(back(id, `Rolled back: ${result.documents} document(s) deleted, ${result.ledgerRows} ledger row(s) marked.`), 303);
+    },
+  );
+
+  return app;
+}

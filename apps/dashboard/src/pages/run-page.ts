@@ -1,0 +1,65 @@
+import type { FailureRow, Run } from "@porter/db";
+import type { RunProgress } from "@porter/enqueuer";
+import { html, type Html } from "../html.js";
+import { layout } from "./layout.js";
+import { duration, progressBar, when } from "./progress.js";
+
+export interface FailureGroup {
+  kind: string;
+  count: number;
+  /** The first rows of the group (not all of a large one). */
+  rows: FailureRow[];
+}
+
+export interface RunPageData {
+  run: Run;
+  progress: RunProgress;
+  failures: FailureGroup[];
+  flash: string | undefined;
+  csrf: (action: string) => string;
+}
+
+export function runSummary(p: RunProgress, run: Run): Html {
+  return html`${progressBar(p, true)}
+    <p class="nums"><span class="status ${p.status}">${p.status}</span>
+      <span data-count="succeeded">${p.succeeded}</span> succeeded · <strong data-count="failed">${p.failed}</strong> failed ·
+      <span data-count="left">${p.pending + p.running}</span> left of ${p.listed}${p.listing ? " listed so far" : ""} ·
+      ${p.rolledBack} rolled back · ${p.docsPerSecond.toFixed(0)} docs/s · ETA ${duration(p.etaMs)}
+      <br><span class="muted">started ${when(run.startedAt)} · finished ${when(run.finishedAt)}</span></p>`;
+}
+
+function action(path: string, csrf: (action: string) => string, fields: Html, label: Html): Html {
+  return html`<form class="inline" method="post" action="${path}">
+    <input type="hidden" name="csrf" value="${csrf(path)}">${fields}${label}</form>`;
+}
+
+export function runPage(d: RunPageData): Html {
+  const base = `/runs/${d.run.id}`;
+  const rollback = action(
+    `${base}/rollback`,
+    d.csrf,
+    html`<input type="hidden" name="confirm" value="yes">`,
+    html`<button class="danger" type="submit"
+      onclick="return confirm('Roll back run ${d.run.id}? Every document it wrote is deleted from the target.')">Roll back run</button>`,
+  );
+  const requeueAll = action(`${base}/requeue`, d.csrf, html``, html`<button type="submit">Requeue all failed</button>`);
+  return layout(
+    `Run ${d.run.id.slice(0, 8)}`,
+    html`${d.flash ? html`<div class="flash" role="status">${d.flash}</div>` : ""}
+    <h1>Run <code>${d.run.id}</code></h1>
+    <div id="live">${runSummary(d.progress, d.run)}</div>
+    <p>${d.progress.failed > 0 ? requeueAll : ""} ${d.run.status === "rolled_back" ? "" : rollback}</p>
+    <h2>Failures</h2>
+    ${d.failures.length === 0 ? html`<p class="muted">No failed documents.</p>` : ""}
+    ${d.failures.map(
+      (g) => html`<h3 class="kind" data-kind="${g.kind}"><code>${g.kind}</code> — ${g.count}
+        ${action(`${base}/requeue`, d.csrf, html`<input type="hidden" name="kind" value="${g.kind}">`, html`<button type="submit">Requeue these</button>`)}</h3>
+      <table><thead><tr><th>legacy id</th><th>stage</th><th>attempts</th><th>message</th></tr></thead><tbody>
+      ${g.rows.map(
+        (f) => html`<tr><td><code>${f.legacyId}</code></td><td>${f.stage ?? "—"}</td><td>${f.attempts}</td>
+          <td>${f.message ?? ""}${f.stacktrace ? html`<details><summary>stack trace</summary><pre>${f.stacktrace}</pre></details>` : ""}</td></tr>`,
+      )}</tbody></table>
+      ${g.count > g.rows.length ? html`<p class="muted">… and ${g.count - g.rows.length} more: <code>porter failures ${d.run.id} --kind ${g.kind}</code></p>` : ""}`,
+    )}`,
+  );
+}

@@ -1,0 +1,28 @@
+import type { Config } from "@porter/config";
+import { createPool } from "@porter/db";
+import type { Logger } from "@porter/logger";
+import { createImportQueue, createRedis } from "@porter/queue";
+import { createDashboard } from "./create-dashboard.js";
+
+/**
+ * The dashboard process: listens on PORT until SIGTERM/SIGINT. Without a
+ * DASHBOARD_PASSWORD it listens on 127.0.0.1 only, and says so.
+ */
+export async function runDashboard(config: Config, logger: Logger): Promise<void> {
+  const pool = createPool({ connectionString: config.databaseUrl, max: 4, applicationName: "porter-dashboard" });
+  const redis = createRedis(config.redisUrl, { role: "producer" });
+  const queue = createImportQueue(redis, config.queuePrefix);
+  const app = await createDashboard({ config, logger, pool, queue, redis });
+  const open = config.dashboardPassword !== undefined;
+  const host = open ? "0.0.0.0" : "127.0.0.1";
+  const address = await app.listen({ host, port: config.port });
+  if (!open) logger.warn("DASHBOARD_PASSWORD is not set: no authentication, listening on 127.0.0.1 only");
+  logger.info({ url: address.replace("0.0.0.0", "127.0.0.1") }, "dashboard listening");
+  await new Promise<void>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+  await app.close();
+  await Promise.allSettled([queue.close(), pool.end()]);
+  await redis.quit().catch(() => {});
+}

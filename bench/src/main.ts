@@ -1,0 +1,218 @@
+/**
+ * `npm run bench`: Porter against the baseline script, one run each, on the
+ * same simulator process (no faults, pages rendered ahead), the same
+ * Postgres, and a fresh database each. Writes bench/results/<time>.json and
+ * bench/results/latest.md, and prints the table.
+ *
+ *   npm run bench -- [--docs N] [--workers W] [--concurrency C] [--no-baseline] [--no-prerender]
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { Redis } from "ioredis";
+import { migrateDatabase } from "@porter/db";
+import { ProcessSampler, pidsOf, rssMb } from "./proc-stats.js";
+import { renderMarkdown, type BenchResult, type SideResult } from "./report.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const PORTER = `${ROOT}apps/cli/bin/porter.js`;
+const BASELINE = `${ROOT}bench/dist/baseline.js`;
+
+const { values: flags } = parseArgs({
+  options: {
+    docs: { type: "string", default: "50000" },
+    workers: { type: "string", default: "2" },
+    concurrency: { type: "string", default: "100" },
+    "baseline-concurrency": { type: "string", default: "100" },
+    "no-baseline": { type: "boolean", default: false },
+    "no-prerender": { type: "boolean", default: false },
+  },
+});
+const DOCS = Number(flags.docs);
+const WORKERS = Number(flags.workers);
+const CONCURRENCY = Number(flags.concurrency);
+const POSTGRES = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+function dbUrl(name: string): string {
+  const url = new URL(POSTGRES);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function freshDatabase(name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: POSTGRES });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.end();
+  await migrateDatabase(dbUrl(name));
+  return dbUrl(name);
+}
+
+async function commits(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  // The statistics collector lags a little; let it catch up.
+  await new Promise((r) => setTimeout(r, 800));
+  const { rows } = await client.query<{ n: string }>(
+    "SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()",
+  );
+  await client.end();
+  return Number(rows[0]?.n ?? 0);
+}
+
+function start(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
+  const closed = once(child, "close");
+  return { child, stdout: () => out, closed };
+}
+
+async function startSim(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const args = [PORTER, "legacy-sim", "--port", "0", "--docs", String(DOCS)];
+  if (!flags["no-prerender"]) args.push("--prerender");
+  const sim = start(args, { LOG_LEVEL: "info" });
+  const t0 = Date.now();
+  for (;;) {
+    const line = sim.stdout().split("\n").find((l) => l.includes("legacy-sim listening"));
+    if (line) {
+      process.stderr.write(`simulator ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      return {
+        url: (JSON.parse(line) as { url: string }).url,
+        pid: sim.child.pid as number,
+        stop: async () => {
+          sim.child.kill("SIGTERM");
+          await sim.closed;
+        },
+      };
+    }
+    if (sim.child.exitCode !== null) throw new Error("the simulator exited");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function runBaseline(legacyUrl: string, simPid: number): Promise<SideResult> {
+  const url = await freshDatabase("porter_bench_baseline");
+  const before = await commits(url);
+  const sampler = new ProcessSampler();
+  sampler.add("simulator", () => [simPid]);
+  sampler.add("postgres", () => pidsOf("postgres"));
+  const proc = start([BASELINE, legacyUrl, url, flags["baseline-concurrency"] as string]);
+  sampler.add("baseline", () => [proc.child.pid as number]);
+  sampler.start();
+  await proc.closed;
+  const processes = sampler.stop();
+  const out = JSON.parse(proc.stdout().trim()) as {
+    docs: number;
+    failed: number;
+    durationMs: number;
+    docsPerSecond: number;
+    p50Ms: number;
+    p95Ms: number;
+  };
+  return { ...out, processes, postgresTransactions: (await commits(url)) - before };
+}
+
+async function runPorter(legacyUrl: string, simPid: number): Promise<SideResult> {
+  const url = await freshDatabase("porter_bench_porter");
+  const before = await commits(url);
+  const prefix = `porter_bench_${Date.now().toString(36)}`;
+  const env = {
+    DATABASE_URL: url,
+    REDIS_URL,
+    LEGACY_URL: legacyUrl,
+    QUEUE_PREFIX: prefix,
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+  };
+  const redis = new Redis(REDIS_URL);
+  let redisPeak = 0;
+  const redisTimer = setInterval(() => {
+    redis
+      .info("memory")
+      .then((info) => {
+        const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+        redisPeak = Math.max(redisPeak, used);
+      })
+      .catch(() => {});
+  }, 200);
+  const sampler = new ProcessSampler();
+  sampler.add("simulator", () => [simPid]);
+  sampler.add("postgres", () => pidsOf("postgres"));
+  sampler.add("redis", () => pidsOf("redis-server"));
+  const workers = Array.from({ length: WORKERS }, () => start([PORTER, "worker"], env));
+  sampler.add("workers", () => workers.map((w) => w.child.pid as number));
+  const run = start([PORTER, "run", "--follow", "--json"], env);
+  sampler.add("enqueuer", () => [run.child.pid as number]);
+  sampler.start();
+  await run.closed;
+  const workerRss = workers.map((w) => Math.round(rssMb(w.child.pid as number) ?? 0));
+  const processes = sampler.stop();
+  clearInterval(redisTimer);
+  for (const w of workers) w.child.kill("SIGTERM");
+  await Promise.all(workers.map((w) => w.closed));
+  const summary = JSON.parse(run.stdout().trim()) as { succeeded: number; failed: number; durationMs: number; docsPerSecond: number };
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query<{ p50: number; p95: number }>(
+    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95
+       FROM service_imports WHERE status = 'succeeded'`,
+  );
+  await client.end();
+  // Leave nothing of this run in Redis.
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+  await redis.quit();
+  return {
+    docs: summary.succeeded,
+    failed: summary.failed,
+    durationMs: summary.durationMs,
+    docsPerSecond: Math.round(summary.docsPerSecond),
+    p50Ms: Math.round((rows[0]?.p50 ?? 0) * 10) / 10,
+    p95Ms: Math.round((rows[0]?.p95 ?? 0) * 10) / 10,
+    processes,
+    postgresTransactions: (await commits(url)) - before,
+    redisPeakMb: Math.round((redisPeak / 1024 / 1024) * 10) / 10,
+    workerRssMb: workerRss,
+  };
+}
+
+const sim = await startSim();
+try {
+  const baseline = flags["no-baseline"] ? undefined : await runBaseline(sim.url, sim.pid);
+  if (baseline) process.stderr.write(`baseline: ${baseline.docsPerSecond} docs/s\n`);
+  const porter = await runPorter(sim.url, sim.pid);
+  process.stderr.write(`porter: ${porter.docsPerSecond} docs/s\n`);
+  const result: BenchResult = {
+    date: new Date().toISOString(),
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    docs: DOCS,
+    workers: WORKERS,
+    concurrency: CONCURRENCY,
+    prerender: !flags["no-prerender"],
+    porter,
+    baseline,
+    ratio: baseline ? Math.round((porter.docsPerSecond / baseline.docsPerSecond) * 100) / 100 : undefined,
+  };
+  const dir = `${ROOT}bench/results`;
+  mkdirSync(dir, { recursive: true });
+  const stamp = result.date.replace(/[:.]/g, "-");
+  writeFileSync(`${dir}/${stamp}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const markdown = renderMarkdown(result);
+  writeFileSync(`${dir}/latest.md`, markdown);
+  process.stdout.write(markdown);
+} finally {
+  await sim.stop();
+}

@@ -1,0 +1,99 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+
+const TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+
+/** CPU seconds (user + system) a process has used so far, or undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size now, in MB. */
+export function rssMb(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids whose command line starts with `name` (e.g. every postgres backend). */
+export function pidsOf(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, "utf8").trim();
+      if (comm === name || comm.startsWith(name)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+export interface GroupStats {
+  cpuSeconds: number;
+  peakRssMb: number;
+}
+
+/**
+ * Samples named groups of processes every `intervalMs`: CPU used since the
+ * sampler started (per pid, so processes that come and go — Postgres
+ * backends — still count) and the peak RSS of any one process in the group.
+ */
+export class ProcessSampler {
+  private readonly groups = new Map<string, () => number[]>();
+  private readonly first = new Map<number, number>();
+  private readonly last = new Map<number, number>();
+  private readonly pidGroup = new Map<number, string>();
+  private readonly peak = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  add(group: string, pids: () => number[]): void {
+    this.groups.set(group, pids);
+  }
+
+  start(intervalMs = 200): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  sample(): void {
+    for (const [group, list] of this.groups) {
+      for (const pid of list()) {
+        const cpu = cpuSeconds(pid);
+        if (cpu === undefined) continue;
+        // A process seen at start counts from there; one that appears later
+        // (a worker, a Postgres backend) counts from its birth.
+        if (!this.first.has(pid)) this.first.set(pid, this.timer === undefined ? cpu : 0);
+        this.last.set(pid, cpu);
+        this.pidGroup.set(pid, group);
+        const rss = rssMb(pid) ?? 0;
+        this.peak.set(group, Math.max(this.peak.get(group) ?? 0, rss));
+      }
+    }
+  }
+
+  stop(): Record<string, GroupStats> {
+    if (this.timer) clearInterval(this.timer);
+    this.sample();
+    const result: Record<string, GroupStats> = {};
+    for (const group of this.groups.keys()) result[group] = { cpuSeconds: 0, peakRssMb: Math.round(this.peak.get(group) ?? 0) };
+    for (const [pid, group] of this.pidGroup) {
+      const stats = result[group] as GroupStats;
+      stats.cpuSeconds += (this.last.get(pid) ?? 0) - (this.first.get(pid) ?? 0);
+    }
+    for (const stats of Object.values(result)) stats.cpuSeconds = Math.round(stats.cpuSeconds * 100) / 100;
+    return result;
+  }
+}

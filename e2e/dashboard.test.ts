@@ -1,0 +1,169 @@
+import { mkdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser } from "playwright-core";
+import {
+  createTestDatabase,
+  createTestQueue,
+  REDIS_URL,
+  runPorter,
+  spawnPorter,
+  startLegacySimProcess,
+  waitFor,
+  type PorterProcess,
+  type TestDatabase,
+  type TestQueue,
+} from "@porter/testing";
+
+// The dashboard in a real browser (Debian's chromium driven by playwright-core):
+// log in, see a finished run with failures, requeue them once the legacy
+// fault is gone, watch the counts change; a wrong password is refused.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const DOCS = 300;
+const SEED = 11;
+const PASSWORD = "dashboard-test-password";
+const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
+
+describe("the dashboard in a browser", () => {
+  let db: TestDatabase;
+  let queue: TestQueue;
+  let browser: Browser;
+  let dashboard: PorterProcess;
+  let baseUrl: string;
+  const processes: PorterProcess[] = [];
+  let env: Record<string, string>;
+  let runId: string;
+  let failed: number;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("porter_dashboard");
+    queue = createTestQueue("porter_dashboard");
+    const faulty = await startLegacySimProcess(["--docs", String(DOCS), "--seed", String(SEED), "--not-found", "0.1"]);
+    processes.push(faulty.process);
+    env = {
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      QUEUE_PREFIX: queue.prefix,
+      LEGACY_URL: faulty.url,
+      WORKER_CONCURRENCY: "10",
+      JOB_TIMEOUT_MS: "5000",
+      BACKOFF_BASE_MS: "100",
+      STALLED_INTERVAL_MS: "3000",
+    };
+    const worker = spawnPorter(["worker"], env);
+    const run = await runPorter(["run", "--follow", "--json"], env);
+    expect(run.code, run.stderr).toBe(3);
+    const summary = JSON.parse(run.stdout) as { runId: string; failed: number; succeeded: number };
+    runId = summary.runId;
+    failed = summary.failed;
+    expect(failed).toBeGreaterThan(0);
+    await worker.stop();
+    await faulty.process.stop();
+
+    // The legacy service is fixed: same corpus, no fault.
+    const fixed = await startLegacySimProcess(["--docs", String(DOCS), "--seed", String(SEED)]);
+    processes.push(fixed.process);
+    env.LEGACY_URL = fixed.url;
+    processes.push(spawnPorter(["worker"], env));
+
+    dashboard = spawnPorter(["dashboard"], { ...env, PORT: "0", DASHBOARD_PASSWORD: PASSWORD, LOG_LEVEL: "info" });
+    processes.push(dashboard);
+    baseUrl = await waitFor("the dashboard to listen", () => {
+      const line = dashboard.stdout().split("\n").find((l) => l.includes('"dashboard listening"'));
+      return line ? (JSON.parse(line) as { url: string }).url : undefined;
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.allSettled(processes.map((p) => p.stop()));
+    await queue?.drop();
+    await db?.drop();
+  });
+
+  it("refuses a wrong password", async () => {
+    const context = await browser.newContext({ httpCredentials: { username: "admin", password: "wrong" } });
+    const page = await context.newPage();
+    const response = await page.goto(baseUrl);
+    expect(response?.status()).toBe(401);
+    await context.close();
+  });
+
+  it("shows the run's failures, requeues them, and the counts change live", async () => {
+    const context = await browser.newContext({ httpCredentials: { username: "admin", password: PASSWORD } });
+    const page = await context.newPage();
+    const response = await page.goto(baseUrl);
+    expect(response?.status()).toBe(200);
+    const row = page.locator(`tr[data-run="${runId}"]`);
+    await expect(row.locator('[data-count="failed"]').textContent()).resolves.toBe(String(failed));
+    await expect(row.locator(".status").textContent()).resolves.toBe("completed");
+
+    await row.locator("a").click();
+    await page.waitForURL(`**/runs/${runId}`);
+    const group = page.locator('h3[data-kind="not_found"]');
+    await expect(group.textContent()).resolves.toContain(String(failed));
+    // Each failure shows its legacy id, stage, attempts, message and a folded stack trace.
+    const firstFailure = page.locator("table tbody tr").first();
+    await expect(firstFailure.locator("td").nth(1).textContent()).resolves.toBe("fetch");
+    await expect(firstFailure.locator("details").getAttribute("open")).resolves.toBeNull();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-run.png`, fullPage: true });
+
+    await page.getByRole("button", { name: "Requeue all failed" }).click();
+    await expect(page.getByRole("status").textContent()).resolves.toContain(`Requeued ${failed} failed document(s)`);
+    // The live summary refreshes by itself until every requeued document succeeded.
+    await page.locator('#live [data-count="succeeded"]', { hasText: new RegExp(`^${DOCS}$`) }).waitFor({ timeout: 60_000 });
+    await expect(page.locator('#live [data-count="failed"]').textContent()).resolves.toBe("0");
+    await expect(page.locator('#live [data-count="left"]').textContent()).resolves.toBe("0");
+    const { rows } = await db.pool.query<{ status: string; n: number }>(
+      "SELECT status, count(*)::int AS n FROM service_imports WHERE run_id = $1 GROUP BY 1",
+      [runId],
+    );
+    expect(rows).toEqual([{ status: "succeeded", n: DOCS }]);
+    await page.goto(baseUrl);
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-runs.png`, fullPage: true });
+    await context.close();
+  }, 120_000);
+
+  it("refuses a state-changing request from another site", async () => {
+    const res = await fetch(`${baseUrl}/runs/${runId}/rollback`, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString("base64")}`,
+        origin: "https://evil.example",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: "confirm=yes",
+    });
+    expect(res.status).toBe(403);
+    const { rows } = await db.pool.query<{ status: string }>("SELECT status FROM import_runs WHERE id = $1", [runId]);
+    expect(rows[0]?.status).not.toBe("rolled_back");
+  });
+
+  it("rolls a run back after the person confirms", async () => {
+    const context = await browser.newContext({ httpCredentials: { username: "admin", password: PASSWORD } });
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/runs/${runId}`);
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("button", { name: "Roll back run" }).click();
+    await expect(page.getByRole("status").textContent()).resolves.toContain("Rolled back");
+    const { rows } = await db.pool.query<{ docs: number; run: string }>(
+      "SELECT (SELECT count(*)::int FROM documents WHERE run_id = $1) AS docs, (SELECT status::text FROM import_runs WHERE id = $1) AS run",
+      [runId],
+    );
+    expect(rows[0]).toEqual({ docs: 0, run: "rolled_back" });
+    await context.close();
+  }, 120_000);
+});
