@@ -31,16 +31,25 @@ export async function recordListedPage(
 ): Promise<{ rows: LedgerRow[]; listed: number; listing: boolean }> {
   const { rows } = await db.query(
     {
-      name: "porter_record_listed_page",
+      // Unnamed: planned with this page's ids (see `known` for why the shape
+      // matters more than the plan cache).
       text: `
       WITH run AS (
         SELECT id FROM import_runs WHERE id = $1 AND status = 'listing' FOR UPDATE
       ), ids AS (
         SELECT legacy_id, min(n) AS n FROM unnest($2::text[]) WITH ORDINALITY AS t(legacy_id, n) GROUP BY legacy_id
+      ), known AS MATERIALIZED (
+        -- LATERAL ... LIMIT 1 keeps this one unique-index probe per id whatever the
+        -- statistics say: without them (autovacuum off, never analyzed) the planner
+        -- guessed a run has a few hundred rows and hashed all of its rows per page.
+        SELECT ids.legacy_id, ids.n, s.id, s.status
+          FROM ids
+          LEFT JOIN LATERAL (
+            SELECT s.id, s.status FROM service_imports s WHERE s.run_id = $1 AND s.legacy_id = ids.legacy_id LIMIT 1
+          ) s ON true
       ), fresh AS (
-        SELECT legacy_id FROM ids
-         WHERE EXISTS (SELECT 1 FROM run)
-           AND NOT EXISTS (SELECT 1 FROM service_imports s WHERE s.run_id = $1 AND s.legacy_id = ids.legacy_id)
+        SELECT legacy_id FROM known
+         WHERE id IS NULL AND EXISTS (SELECT 1 FROM run)
          ORDER BY n LIMIT $3
       ), inserted AS (
         INSERT INTO service_imports (run_id, legacy_id)
@@ -58,8 +67,8 @@ export async function recordListedPage(
         LEFT JOIN (
           SELECT id, legacy_id, status FROM inserted
           UNION ALL
-          -- this statement's snapshot does not see the rows inserted above: these are the old ones
-          SELECT s.id, s.legacy_id, s.status FROM service_imports s JOIN ids USING (legacy_id) WHERE s.run_id = $1
+          -- the rows the run already had (this statement's snapshot does not see the inserted ones)
+          SELECT id, legacy_id, status FROM known WHERE id IS NOT NULL
         ) AS page ON true`,
     },
     [runId, legacyIds, maxNew],
