@@ -81,7 +81,10 @@ export async function loadBatch(client: pg.ClientBase, inputs: readonly LoadInpu
     (cols[11] as unknown[])[k] = Math.round(input.durationMs);
     attachments.set(doc.id, JSON.stringify(doc.attachments));
   }
-  await client.query("BEGIN");
+  // Every row here is reached by key. Without statistics (autovacuum off, never
+  // analyzed) the planner guessed that 100 ids match half of the attachments and
+  // read all of them per batch on re-runs; no seq scan is ever the right plan here.
+  await client.query("BEGIN; SET LOCAL enable_seqscan = off");
   try {
     // Unnamed statements on purpose: a named one gets a generic plan after
     // five runs, and one made while the tables were small seq-scans them for
