@@ -4,7 +4,12 @@
  * Postgres, and a fresh database each. Writes bench/results/<time>.json and
  * bench/results/latest.md, and prints the table.
  *
- *   npm run bench -- [--docs N] [--workers W] [--concurrency C] [--no-baseline] [--no-prerender]
+ * With --fault-mix R (default 0.05; 0 skips it) Porter runs a second time
+ * against a simulator that fails a share R of documents transiently on their
+ * first 1–2 requests (a third each: 429 with Retry-After, 5xx, connection
+ * reset), to show what retries cost.
+ *
+ *   npm run bench -- [--docs N] [--workers W] [--concurrency C] [--fault-mix R] [--no-baseline] [--no-prerender]
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -28,6 +33,7 @@ const { values: flags } = parseArgs({
     workers: { type: "string", default: "2" },
     concurrency: { type: "string", default: "100" },
     "baseline-concurrency": { type: "string", default: "100" },
+    "fault-mix": { type: "string", default: "0.05" },
     "no-baseline": { type: "boolean", default: false },
     "no-prerender": { type: "boolean", default: false },
   },
@@ -35,6 +41,8 @@ const { values: flags } = parseArgs({
 const DOCS = Number(flags.docs);
 const WORKERS = Number(flags.workers);
 const CONCURRENCY = Number(flags.concurrency);
+const FAULT_MIX = Number(flags["fault-mix"]);
+if (!(FAULT_MIX >= 0 && FAULT_MIX <= 1)) throw new RangeError(`--fault-mix must be a rate in [0, 1], got ${flags["fault-mix"]}`);
 const POSTGRES = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -76,9 +84,13 @@ function start(args: string[], env: Record<string, string> = {}) {
   return { child, stdout: () => out, closed };
 }
 
-async function startSim(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+async function startSim(faultMix = 0): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const args = [PORTER, "legacy-sim", "--port", "0", "--docs", String(DOCS)];
   if (!flags["no-prerender"]) args.push("--prerender");
+  if (faultMix > 0) {
+    const third = String(faultMix / 3);
+    args.push("--rate-limit", third, "--server-error", third, "--reset", third);
+  }
   const sim = start(args, { LOG_LEVEL: "info" });
   const t0 = Date.now();
   for (;;) {
@@ -190,29 +202,46 @@ async function runPorter(legacyUrl: string, simPid: number): Promise<SideResult>
 }
 
 const sim = await startSim();
+let porter: SideResult;
+let baseline: SideResult | undefined;
 try {
-  const baseline = flags["no-baseline"] ? undefined : await runBaseline(sim.url, sim.pid);
+  baseline = flags["no-baseline"] ? undefined : await runBaseline(sim.url, sim.pid);
   if (baseline) process.stderr.write(`baseline: ${baseline.docsPerSecond} docs/s\n`);
-  const porter = await runPorter(sim.url, sim.pid);
+  porter = await runPorter(sim.url, sim.pid);
   process.stderr.write(`porter: ${porter.docsPerSecond} docs/s\n`);
-  const result: BenchResult = {
-    date: new Date().toISOString(),
-    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-    docs: DOCS,
-    workers: WORKERS,
-    concurrency: CONCURRENCY,
-    prerender: !flags["no-prerender"],
-    porter,
-    baseline,
-    ratio: baseline ? Math.round((porter.docsPerSecond / baseline.docsPerSecond) * 100) / 100 : undefined,
-  };
-  const dir = `${ROOT}bench/results`;
-  mkdirSync(dir, { recursive: true });
-  const stamp = result.date.replace(/[:.]/g, "-");
-  writeFileSync(`${dir}/${stamp}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  const markdown = renderMarkdown(result);
-  writeFileSync(`${dir}/latest.md`, markdown);
-  process.stdout.write(markdown);
 } finally {
   await sim.stop();
 }
+let withFaults: SideResult | undefined;
+if (FAULT_MIX > 0) {
+  const faulty = await startSim(FAULT_MIX);
+  try {
+    withFaults = await runPorter(faulty.url, faulty.pid);
+    process.stderr.write(`porter, ${FAULT_MIX * 100}% transient faults: ${withFaults.docsPerSecond} docs/s\n`);
+  } finally {
+    await faulty.stop();
+  }
+}
+const ratio = (a: SideResult, b: SideResult | undefined) =>
+  b ? Math.round((a.docsPerSecond / b.docsPerSecond) * 100) / 100 : undefined;
+const result: BenchResult = {
+  date: new Date().toISOString(),
+  machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  docs: DOCS,
+  workers: WORKERS,
+  concurrency: CONCURRENCY,
+  prerender: !flags["no-prerender"],
+  porter,
+  baseline,
+  ratio: ratio(porter, baseline),
+  faultMix: withFaults ? FAULT_MIX : undefined,
+  withFaults,
+  faultRatio: withFaults ? ratio(withFaults, porter) : undefined,
+};
+const dir = `${ROOT}bench/results`;
+mkdirSync(dir, { recursive: true });
+const stamp = result.date.replace(/[:.]/g, "-");
+writeFileSync(`${dir}/${stamp}.json`, `${JSON.stringify(result, null, 2)}\n`);
+const markdown = renderMarkdown(result);
+writeFileSync(`${dir}/latest.md`, markdown);
+process.stdout.write(markdown);

@@ -23,38 +23,51 @@ export interface BenchResult {
   porter: SideResult;
   baseline: SideResult | undefined;
   ratio: number | undefined;
-}
-
-function cpu(side: SideResult | undefined, group: string): string {
-  const g = side?.processes[group];
-  return g ? `${g.cpuSeconds} s / ${g.peakRssMb} MB` : "—";
+  /** Share of documents failing transiently in the second Porter run (absent: not run). */
+  faultMix?: number | undefined;
+  withFaults?: SideResult | undefined;
+  /** withFaults ÷ porter docs/s. */
+  faultRatio?: number | undefined;
 }
 
 /** The table the README shows. */
 export function renderMarkdown(r: BenchResult): string {
-  const p = r.porter;
-  const b = r.baseline;
-  const row = (name: string, a: string, c: string) => `| ${name} | ${a} | ${c} |`;
+  const sides: [string, SideResult | undefined][] = [
+    ["Porter", r.porter],
+    ...(r.withFaults ? [[`Porter, ${pct(r.faultMix ?? 0)} transient faults`, r.withFaults] as [string, SideResult]] : []),
+    ["baseline (one transaction per document, 100 at a time)", r.baseline],
+  ];
+  const row = (name: string, cell: (side: SideResult) => string, porterOnly = false) =>
+    `| ${name} | ${sides.map(([label, side]) => (side && (!porterOnly || label.startsWith("Porter")) ? cell(side) : "—")).join(" | ")} |`;
+  const cpu = (group: string) => (side: SideResult) => {
+    const g = side.processes[group];
+    return g ? `${g.cpuSeconds} s / ${g.peakRssMb} MB` : "—";
+  };
   const lines = [
     `Benchmark of ${r.date} — ${r.docs} documents, Porter ${r.workers} workers × concurrency ${r.concurrency}, ` +
       `simulator ${r.prerender ? "pre-rendered" : "rendering live"}; ${r.machine}`,
     "",
-    "| | Porter | baseline (one transaction per document, 100 at a time) |",
-    "|---|---|---|",
-    row("docs/s", String(p.docsPerSecond), b ? String(b.docsPerSecond) : "—"),
-    row("documents (failed)", `${p.docs} (${p.failed})`, b ? `${b.docs} (${b.failed})` : "—"),
-    row("wall time", `${(p.durationMs / 1000).toFixed(1)} s`, b ? `${(b.durationMs / 1000).toFixed(1)} s` : "—"),
-    row("p50 / p95 per document", `${p.p50Ms} / ${p.p95Ms} ms`, b ? `${b.p50Ms} / ${b.p95Ms} ms` : "—"),
-    row("CPU / peak RSS: simulator", cpu(p, "simulator"), cpu(b, "simulator")),
-    row("CPU / peak RSS: enqueuer", cpu(p, "enqueuer"), "—"),
-    row("CPU / peak RSS: workers (all) / baseline", cpu(p, "workers"), cpu(b, "baseline")),
-    row("CPU / peak RSS: Redis", cpu(p, "redis"), "—"),
-    row("CPU / peak RSS: Postgres (all processes)", cpu(p, "postgres"), cpu(b, "postgres")),
-    row("Redis peak memory", `${p.redisPeakMb ?? "—"} MB`, "—"),
-    row("Postgres transactions", String(p.postgresTransactions), b ? String(b.postgresTransactions) : "—"),
+    `| | ${sides.map(([label]) => label).join(" | ")} |`,
+    `|---|${sides.map(() => "---|").join("")}`,
+    row("docs/s", (s) => String(s.docsPerSecond)),
+    row("documents (failed)", (s) => `${s.docs} (${s.failed})`),
+    row("wall time", (s) => `${(s.durationMs / 1000).toFixed(1)} s`),
+    row("p50 / p95 per document", (s) => `${s.p50Ms} / ${s.p95Ms} ms`),
+    row("CPU / peak RSS: simulator", cpu("simulator")),
+    row("CPU / peak RSS: enqueuer", cpu("enqueuer"), true),
+    row("CPU / peak RSS: workers (all) / baseline", (s) => (s.processes.workers ? cpu("workers")(s) : cpu("baseline")(s))),
+    row("CPU / peak RSS: Redis", cpu("redis"), true),
+    row("CPU / peak RSS: Postgres (all processes)", cpu("postgres")),
+    row("Redis peak memory", (s) => `${s.redisPeakMb ?? "—"} MB`, true),
+    row("Postgres transactions", (s) => String(s.postgresTransactions)),
     "",
     r.ratio === undefined ? "" : `**Porter ÷ baseline: ${r.ratio}×** docs/s.`,
+    r.faultRatio === undefined ? "" : `**With ${pct(r.faultMix ?? 0)} transient faults ÷ without: ${r.faultRatio}×** docs/s.`,
     "",
   ];
   return lines.join("\n");
+}
+
+function pct(rate: number): string {
+  return `${Math.round(rate * 1000) / 10}%`;
 }
