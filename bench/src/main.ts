@@ -10,6 +10,11 @@
  * reset), to show what retries cost.
  *
  *   npm run bench -- [--docs N] [--workers W] [--concurrency C] [--fault-mix R] [--no-baseline] [--no-prerender]
+ *                    [--out DIR] [--db-prefix NAME]
+ *
+ * --out (default bench/results) and --db-prefix (default porter_bench: the
+ * databases are NAME_baseline and NAME_porter, kept afterwards for a look) let
+ * a test run it small without touching the committed results.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -36,12 +41,17 @@ const { values: flags } = parseArgs({
     "fault-mix": { type: "string", default: "0.05" },
     "no-baseline": { type: "boolean", default: false },
     "no-prerender": { type: "boolean", default: false },
+    out: { type: "string", default: "" },
+    "db-prefix": { type: "string", default: "porter_bench" },
   },
 });
 const DOCS = Number(flags.docs);
 const WORKERS = Number(flags.workers);
 const CONCURRENCY = Number(flags.concurrency);
 const FAULT_MIX = Number(flags["fault-mix"]);
+const OUT = flags.out === "" ? `${ROOT}bench/results` : (flags.out as string);
+const DB_PREFIX = flags["db-prefix"] as string;
+if (!/^[a-z_][a-z0-9_]*$/.test(DB_PREFIX)) throw new RangeError(`--db-prefix must be a lower-case SQL name, got ${DB_PREFIX}`);
 if (!(FAULT_MIX >= 0 && FAULT_MIX <= 1)) throw new RangeError(`--fault-mix must be a rate in [0, 1], got ${flags["fault-mix"]}`);
 const POSTGRES = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -112,7 +122,7 @@ async function startSim(faultMix = 0): Promise<{ url: string; pid: number; stop:
 }
 
 async function runBaseline(legacyUrl: string, simPid: number): Promise<SideResult> {
-  const url = await freshDatabase("porter_bench_baseline");
+  const url = await freshDatabase(`${DB_PREFIX}_baseline`);
   const before = await commits(url);
   const sampler = new ProcessSampler();
   sampler.add("simulator", () => [simPid]);
@@ -134,9 +144,9 @@ async function runBaseline(legacyUrl: string, simPid: number): Promise<SideResul
 }
 
 async function runPorter(legacyUrl: string, simPid: number): Promise<SideResult> {
-  const url = await freshDatabase("porter_bench_porter");
+  const url = await freshDatabase(`${DB_PREFIX}_porter`);
   const before = await commits(url);
-  const prefix = `porter_bench_${Date.now().toString(36)}`;
+  const prefix = `${DB_PREFIX}_${Date.now().toString(36)}`;
   const env = {
     DATABASE_URL: url,
     REDIS_URL,
@@ -238,7 +248,7 @@ const result: BenchResult = {
   withFaults,
   faultRatio: withFaults ? ratio(withFaults, porter) : undefined,
 };
-const dir = `${ROOT}bench/results`;
+const dir = OUT;
 mkdirSync(dir, { recursive: true });
 const stamp = result.date.replace(/[:.]/g, "-");
 writeFileSync(`${dir}/${stamp}.json`, `${JSON.stringify(result, null, 2)}\n`);

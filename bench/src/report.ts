@@ -62,6 +62,7 @@ export function renderMarkdown(r: BenchResult): string {
     row("Postgres transactions", (s) => String(s.postgresTransactions)),
     "",
     r.ratio === undefined ? "" : `**Porter ÷ baseline: ${r.ratio}×** docs/s.`,
+    "",
     r.faultRatio === undefined ? "" : `**With ${pct(r.faultMix ?? 0)} transient faults ÷ without: ${r.faultRatio}×** docs/s.`,
     "",
   ];
