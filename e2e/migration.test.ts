@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCorpus, type FaultName } from "@porter/legacy-sim";
-import {
-  createTestDatabase,
-  createTestQueue,
-  REDIS_URL,
-  runPorter,
-  spawnPorter,
-  startLegacySimProcess,
-  waitFor,
-  type PorterProcess,
-  type TestDatabase,
-  type TestQueue,
-} from "@porter/testing";
+import { REDIS_URL, runPorter, spawnPorter, waitFor, type PorterProcess, type TestDatabase } from "@porter/testing";
 import { diffTarget, expectedOutcome } from "./corpus-check.js";
+import { openScenario, type Scenario } from "./scenario.js";
 
 // End to end with real processes: a simulator with every fault of the
 // contract, an enqueuer (`porter run --follow --json`) and two workers.
@@ -45,50 +35,46 @@ interface Summary {
 }
 
 describe("a migration with real processes", () => {
+  let scenario: Scenario | undefined;
   let db: TestDatabase;
-  let queue: TestQueue;
-  let sim: PorterProcess;
   let env: Record<string, string>;
   const workers: PorterProcess[] = [];
   const corpus = createCorpus({ docs: DOCS, seed: SEED, faults: FAULTS, tooLargeBytes: TOO_LARGE_BYTES });
   const expected = expectedOutcome(corpus);
 
   const startWorker = () => {
-    const worker = spawnPorter(["worker"], env);
+    const worker = (scenario as Scenario).spawn(["worker"]);
     workers.push(worker);
     return worker;
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase("porter_e2e");
-    queue = createTestQueue("porter_e2e");
-    const args = ["--docs", String(DOCS), "--seed", String(SEED), "--too-large-bytes", String(TOO_LARGE_BYTES)];
-    for (const [name, rate] of Object.entries(FAULTS)) args.push(`--${name}`, String(rate));
-    const started = await startLegacySimProcess(args);
-    sim = started.process;
-    env = {
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      QUEUE_PREFIX: queue.prefix,
-      LEGACY_URL: started.url,
-      WORKER_CONCURRENCY: "20",
-      JOB_TIMEOUT_MS: "2000",
-      JOB_ATTEMPTS: "5",
-      BACKOFF_BASE_MS: "200",
-      STALLED_INTERVAL_MS: "3000",
-      MAX_PAGE_BYTES: String(8 * 1024 * 1024),
-      LIST_PAGE_SIZE: "200",
-      QUEUE_HIGH_WATER: "1000",
-      SHUTDOWN_GRACE_MS: "5000",
-    };
+    scenario = await openScenario({
+      name: "porter_e2e",
+      docs: DOCS,
+      seed: SEED,
+      faults: FAULTS,
+      simArgs: ["--too-large-bytes", String(TOO_LARGE_BYTES)],
+      env: (d, q, url) => ({
+        DATABASE_URL: d.url,
+        REDIS_URL,
+        QUEUE_PREFIX: q.prefix,
+        LEGACY_URL: url,
+        WORKER_CONCURRENCY: "20",
+        JOB_TIMEOUT_MS: "2000",
+        JOB_ATTEMPTS: "5",
+        BACKOFF_BASE_MS: "200",
+        STALLED_INTERVAL_MS: "3000",
+        MAX_PAGE_BYTES: String(8 * 1024 * 1024),
+        LIST_PAGE_SIZE: "200",
+        QUEUE_HIGH_WATER: "1000",
+        SHUTDOWN_GRACE_MS: "5000",
+      }),
+    });
+    ({ db, env } = scenario);
   });
 
-  afterAll(async () => {
-    await Promise.allSettled(workers.map((w) => w.stop("SIGTERM", 10_000)));
-    await sim?.stop();
-    await queue?.drop();
-    await db?.drop();
-  });
+  afterAll(() => scenario?.close());
 
   it("migrates every good document exactly once, equal to the source, and fails each bad one once with its kind", async () => {
     startWorker();

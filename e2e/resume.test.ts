@@ -1,18 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCorpus, type FaultName } from "@porter/legacy-sim";
-import {
-  createTestDatabase,
-  createTestQueue,
-  runPorter,
-  spawnPorter,
-  startLegacySimProcess,
-  waitFor,
-  type PorterProcess,
-  type TestDatabase,
-  type TestQueue,
-} from "@porter/testing";
+import { runPorter, spawnPorter, waitFor, type PorterProcess, type TestDatabase } from "@porter/testing";
 import { diffTarget, expectedOutcome } from "./corpus-check.js";
 import { documentsByRun, e2eEnv, ledgerCounts, parseSummary, runRow, waitForRunId } from "./run-check.js";
+import { openScenario, type Scenario } from "./scenario.js";
 
 // A run whose enqueuer dies mid-listing goes on from its checkpoint. The
 // listing repeats ids and serves empty pages; a short queue (high-water 100,
@@ -22,36 +13,31 @@ const SEED = 19;
 const FAULTS: Partial<Record<FaultName, number>> = { duplicate: 0.03, "empty-page": 0.05, "server-error": 0.02 };
 
 describe("resume", () => {
+  let scenario: Scenario | undefined;
   let db: TestDatabase;
-  let queue: TestQueue;
-  let sim: PorterProcess;
   let env: Record<string, string>;
   const workers: PorterProcess[] = [];
   const corpus = createCorpus({ docs: DOCS, seed: SEED, faults: FAULTS });
   const expected = expectedOutcome(corpus);
 
-  const startWorkers = () => workers.push(spawnPorter(["worker"], env), spawnPorter(["worker"], env));
+  const startWorkers = () => workers.push((scenario as Scenario).spawn(["worker"]), (scenario as Scenario).spawn(["worker"]));
   const listedAtLeast = (runId: string, n: number) =>
     waitFor(`run ${runId} to list ${n} documents`, async () => (await runRow(db.pool, runId)).listed >= n, {
       timeoutMs: 120_000,
     });
 
   beforeAll(async () => {
-    db = await createTestDatabase("porter_resume");
-    queue = createTestQueue("porter_resume");
-    const args = ["--docs", String(DOCS), "--seed", String(SEED)];
-    for (const [name, rate] of Object.entries(FAULTS)) args.push(`--${name}`, String(rate));
-    const started = await startLegacySimProcess(args);
-    sim = started.process;
-    env = e2eEnv(db, queue, started.url, { QUEUE_HIGH_WATER: "100", LIST_PAGE_SIZE: "50", WORKER_CONCURRENCY: "10" });
+    scenario = await openScenario({
+      name: "porter_resume",
+      docs: DOCS,
+      seed: SEED,
+      faults: FAULTS,
+      env: (d, q, url) => e2eEnv(d, q, url, { QUEUE_HIGH_WATER: "100", LIST_PAGE_SIZE: "50", WORKER_CONCURRENCY: "10" }),
+    });
+    ({ db, env } = scenario);
   });
 
-  afterAll(async () => {
-    await Promise.allSettled(workers.map((w) => w.stop("SIGTERM", 10_000)));
-    await sim?.stop();
-    await queue?.drop();
-    await db?.drop();
-  });
+  afterAll(() => scenario?.close());
 
   async function expectMigratedOnce(runId: string, stdout: string): Promise<void> {
     const summary = parseSummary(stdout);

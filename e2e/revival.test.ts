@@ -1,17 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCorpus, type FaultName } from "@porter/legacy-sim";
-import {
-  createTestDatabase,
-  createTestQueue,
-  spawnPorter,
-  startLegacySimProcess,
-  waitFor,
-  type PorterProcess,
-  type TestDatabase,
-  type TestQueue,
-} from "@porter/testing";
+import { spawnPorter, waitFor, type PorterProcess, type TestDatabase, type TestQueue } from "@porter/testing";
 import { diffTarget, expectedOutcome } from "./corpus-check.js";
-import { documentsByRun, e2eEnv, ledgerCounts, parseSummary, waitForRunId, waitForSucceeded } from "./run-check.js";
+import { documentsByRun, ledgerCounts, parseSummary, waitForRunId, waitForSucceeded } from "./run-check.js";
+import { openScenario, type Scenario } from "./scenario.js";
 
 // Dead jobs come back by themselves: the ledger is the truth, Redis may lose
 // everything. Real processes: a simulator with transient faults (so some jobs
@@ -22,31 +14,21 @@ const SEED = 11;
 const FAULTS: Partial<Record<FaultName, number>> = { "server-error": 0.03, reset: 0.01, slow: 0.01 };
 
 describe("revival of lost work", () => {
+  let scenario: Scenario | undefined;
   let db: TestDatabase;
   let queue: TestQueue;
-  let sim: PorterProcess;
   let env: Record<string, string>;
   const workers: PorterProcess[] = [];
   const corpus = createCorpus({ docs: DOCS, seed: SEED, faults: FAULTS });
   const expected = expectedOutcome(corpus);
 
   beforeAll(async () => {
-    db = await createTestDatabase("porter_revival");
-    queue = createTestQueue("porter_revival");
-    const args = ["--docs", String(DOCS), "--seed", String(SEED)];
-    for (const [name, rate] of Object.entries(FAULTS)) args.push(`--${name}`, String(rate));
-    const started = await startLegacySimProcess(args);
-    sim = started.process;
-    env = e2eEnv(db, queue, started.url);
-    workers.push(spawnPorter(["worker"], env), spawnPorter(["worker"], env));
+    scenario = await openScenario({ name: "porter_revival", docs: DOCS, seed: SEED, faults: FAULTS });
+    ({ db, queue, env } = scenario);
+    workers.push(scenario.spawn(["worker"]), scenario.spawn(["worker"]));
   });
 
-  afterAll(async () => {
-    await Promise.allSettled(workers.map((w) => w.stop("SIGTERM", 10_000)));
-    await sim?.stop();
-    await queue?.drop();
-    await db?.drop();
-  });
+  afterAll(() => scenario?.close());
 
   it("finishes every document exactly once when every key of the queue is deleted mid-run", async () => {
     expect(expected.failed.size).toBe(0); // transient faults only: everything must end up loaded

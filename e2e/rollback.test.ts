@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCorpus, type FaultName } from "@porter/legacy-sim";
-import {
-  createTestDatabase,
-  createTestQueue,
-  runPorter,
-  spawnPorter,
-  startLegacySimProcess,
-  waitFor,
-  type PorterProcess,
-  type TestDatabase,
-  type TestQueue,
-} from "@porter/testing";
+import { runPorter, spawnPorter, waitFor, type TestDatabase, type TestQueue } from "@porter/testing";
 import { diffTarget, expectedOutcome } from "./corpus-check.js";
 import {
   documentsByRun,
@@ -22,6 +12,7 @@ import {
   waitForRunId,
   waitForSucceeded,
 } from "./run-check.js";
+import { openScenario, type Scenario } from "./scenario.js";
 
 // A coordinated rollback of a run that is still listing, with jobs waiting,
 // retrying and in flight: slow and flaky pages keep workers busy while it runs.
@@ -30,32 +21,28 @@ const SEED = 13;
 const FAULTS: Partial<Record<FaultName, number>> = { slow: 0.1, "server-error": 0.03 };
 
 describe("rollback", () => {
+  let scenario: Scenario | undefined;
   let db: TestDatabase;
   let queue: TestQueue;
-  let sim: PorterProcess;
   let env: Record<string, string>;
-  const workers: PorterProcess[] = [];
   const corpus = createCorpus({ docs: DOCS, seed: SEED, faults: FAULTS });
   const expected = expectedOutcome(corpus);
 
   beforeAll(async () => {
-    db = await createTestDatabase("porter_rollback");
-    queue = createTestQueue("porter_rollback");
-    const args = ["--docs", String(DOCS), "--seed", String(SEED)];
-    for (const [name, rate] of Object.entries(FAULTS)) args.push(`--${name}`, String(rate));
-    const started = await startLegacySimProcess(args);
-    sim = started.process;
-    // Few documents in flight and a short queue, so the run is still listing when the rollback comes.
-    env = e2eEnv(db, queue, started.url, { WORKER_CONCURRENCY: "5", QUEUE_HIGH_WATER: "100", LIST_PAGE_SIZE: "50" });
-    workers.push(spawnPorter(["worker"], env), spawnPorter(["worker"], env));
+    scenario = await openScenario({
+      name: "porter_rollback",
+      docs: DOCS,
+      seed: SEED,
+      faults: FAULTS,
+      // Few documents in flight and a short queue, so the run is still listing when the rollback comes.
+      env: (d, q, url) => e2eEnv(d, q, url, { WORKER_CONCURRENCY: "5", QUEUE_HIGH_WATER: "100", LIST_PAGE_SIZE: "50" }),
+    });
+    ({ db, queue, env } = scenario);
+    scenario.spawn(["worker"]);
+    scenario.spawn(["worker"]);
   });
 
-  afterAll(async () => {
-    await Promise.allSettled(workers.map((w) => w.stop("SIGTERM", 10_000)));
-    await sim?.stop();
-    await queue?.drop();
-    await db?.drop();
-  });
+  afterAll(() => scenario?.close());
 
   it("removes everything a run wrote while its jobs are in flight; a new run then migrates everything", async () => {
     const enqueuer = spawnPorter(["run", "--follow", "--json"], env);

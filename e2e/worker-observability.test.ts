@@ -1,19 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCorpus, type FaultName } from "@porter/legacy-sim";
-import {
-  createTestDatabase,
-  createTestQueue,
-  freePort,
-  REDIS_URL,
-  runPorter,
-  spawnPorter,
-  startLegacySimProcess,
-  waitFor,
-  type PorterProcess,
-  type TestDatabase,
-  type TestQueue,
-} from "@porter/testing";
+import { freePort, REDIS_URL, runPorter, waitFor, type TestDatabase } from "@porter/testing";
 import { expectedOutcome } from "./corpus-check.js";
+import { openScenario, type Scenario } from "./scenario.js";
 import { get, metricsPortOf, scrape, valueOf, waitForLog } from "./worker-http.js";
 
 // A real `porter worker` with METRICS_PORT=0 (any free port, logged):
@@ -31,46 +20,36 @@ interface Readiness {
 }
 
 describe("worker metrics and health endpoints", () => {
+  let scenario: Scenario | undefined;
   let db: TestDatabase;
-  let queue: TestQueue;
-  let sim: PorterProcess;
   let env: Record<string, string>;
-  const processes: PorterProcess[] = [];
   const expected = expectedOutcome(createCorpus({ docs: DOCS, seed: SEED, faults: FAULTS }));
 
-  const start = (args: string[], extra: Record<string, string> = {}) => {
-    const p = spawnPorter(args, { ...env, ...extra });
-    processes.push(p);
-    return p;
-  };
+  const start = (args: string[], extra: Record<string, string> = {}) => (scenario as Scenario).spawn(args, extra);
 
   beforeAll(async () => {
-    db = await createTestDatabase("porter_obs");
-    queue = createTestQueue("porter_obs");
-    const args = ["--docs", String(DOCS), "--seed", String(SEED)];
-    for (const [name, rate] of Object.entries(FAULTS)) args.push(`--${name}`, String(rate));
-    const started = await startLegacySimProcess(args);
-    sim = started.process;
-    env = {
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      QUEUE_PREFIX: queue.prefix,
-      LEGACY_URL: started.url,
-      WORKER_CONCURRENCY: "4",
-      JOB_TIMEOUT_MS: "5000",
-      JOB_ATTEMPTS: "5",
-      BACKOFF_BASE_MS: "50",
-      METRICS_PORT: "0",
-      LOG_LEVEL: "info",
-    };
+    scenario = await openScenario({
+      name: "porter_obs",
+      docs: DOCS,
+      seed: SEED,
+      faults: FAULTS,
+      env: (d, q, url) => ({
+        DATABASE_URL: d.url,
+        REDIS_URL,
+        QUEUE_PREFIX: q.prefix,
+        LEGACY_URL: url,
+        WORKER_CONCURRENCY: "4",
+        JOB_TIMEOUT_MS: "5000",
+        JOB_ATTEMPTS: "5",
+        BACKOFF_BASE_MS: "50",
+        METRICS_PORT: "0",
+        LOG_LEVEL: "info",
+      }),
+    });
+    ({ db, env } = scenario);
   });
 
-  afterAll(async () => {
-    await Promise.allSettled(processes.map((p) => p.stop("SIGTERM", 10_000)));
-    await sim?.stop();
-    await queue?.drop();
-    await db?.drop();
-  });
+  afterAll(() => scenario?.close());
 
   it("answers /healthz and /readyz, and /metrics agrees with the ledger after a run", async () => {
     expect(expected.failed.size).toBeGreaterThan(0);

@@ -248,10 +248,9 @@ const result: BenchResult = {
   withFaults,
   faultRatio: withFaults ? ratio(withFaults, porter) : undefined,
 };
-const dir = OUT;
-mkdirSync(dir, { recursive: true });
+mkdirSync(OUT, { recursive: true });
 const stamp = result.date.replace(/[:.]/g, "-");
-writeFileSync(`${dir}/${stamp}.json`, `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(`${OUT}/${stamp}.json`, `${JSON.stringify(result, null, 2)}\n`);
 const markdown = renderMarkdown(result);
-writeFileSync(`${dir}/latest.md`, markdown);
+writeFileSync(`${OUT}/latest.md`, markdown);
 process.stdout.write(markdown);

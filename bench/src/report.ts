@@ -37,8 +37,9 @@ export function renderMarkdown(r: BenchResult): string {
     ...(r.withFaults ? [[`Porter, ${pct(r.faultMix ?? 0)} transient faults`, r.withFaults] as [string, SideResult]] : []),
     ["baseline (one transaction per document, 100 at a time)", r.baseline],
   ];
-  const row = (name: string, cell: (side: SideResult) => string, porterOnly = false) =>
-    `| ${name} | ${sides.map(([label, side]) => (side && (!porterOnly || label.startsWith("Porter")) ? cell(side) : "—")).join(" | ")} |`;
+  // A side without a figure (the baseline has no enqueuer, no Redis) shows "—".
+  const row = (name: string, cell: (side: SideResult) => string) =>
+    `| ${name} | ${sides.map(([, side]) => (side ? cell(side) : "—")).join(" | ")} |`;
   const cpu = (group: string) => (side: SideResult) => {
     const g = side.processes[group];
     return g ? `${g.cpuSeconds} s / ${g.peakRssMb} MB` : "—";
@@ -54,11 +55,11 @@ export function renderMarkdown(r: BenchResult): string {
     row("wall time", (s) => `${(s.durationMs / 1000).toFixed(1)} s`),
     row("p50 / p95 per document", (s) => `${s.p50Ms} / ${s.p95Ms} ms`),
     row("CPU / peak RSS: simulator", cpu("simulator")),
-    row("CPU / peak RSS: enqueuer", cpu("enqueuer"), true),
+    row("CPU / peak RSS: enqueuer", cpu("enqueuer")),
     row("CPU / peak RSS: workers (all) / baseline", (s) => (s.processes.workers ? cpu("workers")(s) : cpu("baseline")(s))),
-    row("CPU / peak RSS: Redis", cpu("redis"), true),
+    row("CPU / peak RSS: Redis", cpu("redis")),
     row("CPU / peak RSS: Postgres (all processes)", cpu("postgres")),
-    row("Redis peak memory", (s) => `${s.redisPeakMb ?? "—"} MB`, true),
+    row("Redis peak memory", (s) => (s.redisPeakMb === undefined ? "—" : `${s.redisPeakMb} MB`)),
     row("Postgres transactions", (s) => String(s.postgresTransactions)),
     "",
     r.ratio === undefined ? "" : `**Porter ÷ baseline: ${r.ratio}×** docs/s.`,

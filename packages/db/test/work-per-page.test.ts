@@ -30,26 +30,25 @@ interface TableWork {
   idx_tup_fetch: number;
 }
 
-/** What the current transaction of `client` did to `table` so far. */
-async function workInTransaction(client: pg.ClientBase, table: string): Promise<TableWork> {
+async function work(client: pg.ClientBase, view: string, table: string): Promise<TableWork> {
   const { rows } = await client.query<TableWork>(
     `SELECT seq_scan::int, seq_tup_read::int, coalesce(idx_tup_fetch, 0)::int AS idx_tup_fetch
-       FROM pg_stat_xact_user_tables WHERE relname = $1`,
+       FROM ${view} WHERE relname = $1`,
     [table],
   );
   return rows[0] as TableWork;
+}
+
+/** What the current transaction of `client` did to `table` so far. */
+function workInTransaction(client: pg.ClientBase, table: string): Promise<TableWork> {
+  return work(client, "pg_stat_xact_user_tables", table);
 }
 
 /** Everything counted for `table` so far (flushed by `client`'s own session first). */
 async function workSoFar(client: pg.ClientBase, table: string): Promise<TableWork> {
   await client.query("SELECT pg_stat_force_next_flush()");
   await client.query("SELECT pg_stat_clear_snapshot()");
-  const { rows } = await client.query<TableWork>(
-    `SELECT seq_scan::int, seq_tup_read::int, coalesce(idx_tup_fetch, 0)::int AS idx_tup_fetch
-       FROM pg_stat_user_tables WHERE relname = $1`,
-    [table],
-  );
-  return rows[0] as TableWork;
+  return work(client, "pg_stat_user_tables", table);
 }
 
 describe("a listing page on a run of 20,000 rows, without statistics", () => {
