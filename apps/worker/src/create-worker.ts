@@ -8,6 +8,7 @@ import type { Logger } from "@porter/logger";
 import { backoffDelay, QUEUE_NAME, type ImportJobData } from "@porter/queue";
 import type { Source } from "@porter/source";
 import type { AttemptObserver } from "./attempt-observer.js";
+import { ByteBudget } from "./byte-budget.js";
 import { createImportProcessor } from "./process-import.js";
 
 export interface WorkerDeps {
@@ -25,7 +26,9 @@ export type ImportWorker = Worker<ImportJobData, void, string>;
 /** A BullMQ worker for the import queue, not yet running (call `run()`). */
 export function createImportWorker(deps: WorkerDeps): ImportWorker {
   const { config, logger, connection, pool, source } = deps;
-  const processor = createImportProcessor({ pool, source, logger, jobTimeoutMs: config.jobTimeoutMs, observer: deps.observer });
+  // One budget for all the jobs of this worker: the pages they hold together stay within MAX_INFLIGHT_BYTES.
+  const memory = new ByteBudget(config.maxInflightBytes);
+  const processor = createImportProcessor({ pool, source, logger, jobTimeoutMs: config.jobTimeoutMs, observer: deps.observer, memory });
   const worker = new Worker<ImportJobData, void, string>(QUEUE_NAME, processor, {
     connection,
     prefix: config.queuePrefix,

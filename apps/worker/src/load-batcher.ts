@@ -5,6 +5,12 @@ import { failureFromPgError, ImportFailure } from "@porter/failures";
 export interface LoadBatcherOptions {
   /** Most documents per transaction. */
   maxBatch: number;
+  /**
+   * Most text (title and body, in UTF-16 code units) per transaction; a larger document
+   * goes alone. pg builds a statement's parameters as strings and buffers several times
+   * their size, and batching large documents saves nothing, so they do not share one.
+   */
+  maxBatchChars?: number;
   /** Most transactions in flight at once; documents arriving meanwhile wait and form the next batch. */
   maxInFlight: number;
 }
@@ -84,11 +90,18 @@ export class LoadBatcher {
       const batch: Waiting[] = [];
       const rest: Waiting[] = [];
       const ids = new Set<string>();
+      let chars = 0;
       for (const entry of this.waiting) {
+        const size = textSize(entry.input);
         // The same legacy id twice in one multi-row upsert is an error: the repeat waits.
-        if (batch.length < this.options.maxBatch && !ids.has(entry.input.document.id)) {
+        if (
+          batch.length < this.options.maxBatch &&
+          !ids.has(entry.input.document.id) &&
+          (batch.length === 0 || chars + size <= (this.options.maxBatchChars ?? DEFAULT_BATCH_CHARS))
+        ) {
           ids.add(entry.input.document.id);
           batch.push(entry);
+          chars += size;
         } else rest.push(entry);
       }
       this.waiting = rest;
@@ -148,6 +161,13 @@ export class LoadBatcher {
       client.release(broken);
     }
   }
+}
+
+/** 4 Mi code units: thousands of ordinary documents, or one large one. */
+const DEFAULT_BATCH_CHARS = 4 * 1024 * 1024;
+
+function textSize(input: LoadInput): number {
+  return input.document.title.length + input.document.body.length;
 }
 
 function timedOut(): ImportFailure {

@@ -6,6 +6,7 @@ import type { Logger } from "@porter/logger";
 import type { ImportJobData } from "@porter/queue";
 import { extractDocument, type Source } from "@porter/source";
 import type { AttemptObserver } from "./attempt-observer.js";
+import type { ByteBudget } from "./byte-budget.js";
 import { LoadBatcher } from "./load-batcher.js";
 
 export interface ProcessorDeps {
@@ -17,6 +18,8 @@ export interface ProcessorDeps {
   maxBatch?: number;
   /** Metrics: told when each attempt starts, changes stage and ends (in memory only). */
   observer?: AttemptObserver;
+  /** MAX_INFLIGHT_BYTES: a page's bytes count from its read until its document is loaded or failed; unset: unbounded. */
+  memory?: ByteBudget;
 }
 
 /** The job handler: one attempt at one document. */
@@ -57,11 +60,14 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     cancel?.addEventListener("abort", onCancel, { once: true });
     let stage: Stage = "fetch";
     const watch = deps.observer?.start();
+    const reservation = deps.memory?.open();
     try {
-      const html = await source.fetchPage(legacyId, signal);
+      let html: string | undefined = await source.fetchPage(legacyId, signal, reservation);
       stage = "extract";
       watch?.enter(stage);
       const document = extractDocument(html, legacyId);
+      // The page's text is garbage from here: not held while the document waits for its load.
+      html = undefined;
       stage = "load";
       watch?.enter(stage);
       const durationMs = performance.now() - started;
@@ -75,6 +81,7 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       if (!failure.retryable) throw new UnrecoverableError(`${failure.kind}: ${failure.message}`);
       throw failure;
     } finally {
+      reservation?.release();
       clearTimeout(timer);
       cancel?.removeEventListener("abort", onCancel);
     }

@@ -73,6 +73,19 @@ describe("group commit", () => {
     });
   });
 
+  it("puts no more text in one transaction than maxBatchChars; a larger document goes alone", async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `chars-${i}`);
+    const s = await seed(ids);
+    const batcher = new LoadBatcher(db.pool, { maxBatch: 100, maxInFlight: 1, maxBatchChars: 30_000 });
+    // Ten of 10,000 code units (three to a transaction at most), two of 50,000 (alone).
+    const docs = ids.map((id, i) => doc(id, { body: (i < 10 ? "b" : "B").repeat(i < 10 ? 10_000 - `Title ${id}`.length : 50_000) }));
+    // All twelve arrive in one turn: three batches of three, then chars-9, chars-10 and chars-11 alone.
+    expect((await Promise.all(docs.map((d) => batcher.load(input(s, d))))).every(Boolean)).toBe(true);
+    expect(batcher.stats).toMatchObject({ batches: 3, batchedDocuments: 9 });
+    const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM documents WHERE legacy_id LIKE 'chars-%'");
+    expect(rows[0]?.n).toBe(12);
+  });
+
   it("a bad document in a batch fails alone; its neighbours load", async () => {
     const ids = Array.from({ length: 40 }, (_, i) => `bad-${i}`);
     const s = await seed(ids);

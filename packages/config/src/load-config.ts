@@ -19,6 +19,7 @@ export interface Config {
   queuePrefix: string;
   listPageSize: number;
   maxPageBytes: number;
+  maxInflightBytes: number;
   stalledIntervalMs: number;
   shutdownGraceMs: number;
   reconcileIntervalMs: number;
@@ -65,6 +66,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  // A page must fit in the budget on its own, or it could never be read.
+  if (e.MAX_INFLIGHT_BYTES < e.MAX_PAGE_BYTES) {
+    throw new ConfigError(
+      `Invalid configuration:\n  MAX_INFLIGHT_BYTES: expected at least MAX_PAGE_BYTES (${e.MAX_PAGE_BYTES}), got ${input.MAX_INFLIGHT_BYTES === undefined ? `the default ${e.MAX_INFLIGHT_BYTES}` : shown("MAX_INFLIGHT_BYTES", input.MAX_INFLIGHT_BYTES)}`,
+    );
+  }
   return {
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
@@ -79,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.QUEUE_PREFIX,
     listPageSize: e.LIST_PAGE_SIZE,
     maxPageBytes: e.MAX_PAGE_BYTES,
+    maxInflightBytes: e.MAX_INFLIGHT_BYTES,
     stalledIntervalMs: e.STALLED_INTERVAL_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,

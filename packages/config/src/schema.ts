@@ -47,6 +47,8 @@ export const envSchema = z.object({
     .default("porter"),
   LIST_PAGE_SIZE: int(1, 1_000).default(500),
   MAX_PAGE_BYTES: int(1_024).default(32 * 1024 * 1024),
+  /** Bytes of pages one worker process holds at once (read, parsed, waiting to load); at least MAX_PAGE_BYTES. */
+  MAX_INFLIGHT_BYTES: int(1_024).default(96 * 1024 * 1024),
   STALLED_INTERVAL_MS: ms(500).default(30_000),
   SHUTDOWN_GRACE_MS: ms(0).default(30_000),
   /** How often each worker process's reconciler looks for lost jobs (one of them acts at a time). */

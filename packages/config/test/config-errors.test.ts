@@ -19,6 +19,13 @@ function problemLines(err: ConfigError): string[] {
 }
 
 describe("ConfigError names the bad variable, what it expects and what came", () => {
+  it("refuses a MAX_PAGE_BYTES above the default MAX_INFLIGHT_BYTES, and takes them equal", () => {
+    expect(problemLines(errorOf({ MAX_PAGE_BYTES: String(512 * 1024 * 1024) }))).toEqual([
+      "MAX_INFLIGHT_BYTES: expected at least MAX_PAGE_BYTES (536870912), got the default 100663296",
+    ]);
+    expect(loadConfig({ MAX_PAGE_BYTES: "4096", MAX_INFLIGHT_BYTES: "4096" })).toMatchObject({ maxPageBytes: 4096, maxInflightBytes: 4096 });
+  });
+
   it.each([
     ["WORKER_CONCURRENCY", "abc", 'WORKER_CONCURRENCY: expected an integer from 1 to 10000, got "abc"'],
     ["WORKER_CONCURRENCY", "1.5", 'WORKER_CONCURRENCY: expected an integer from 1 to 10000, got "1.5"'],
@@ -33,6 +40,8 @@ describe("ConfigError names the bad variable, what it expects and what came", ()
     ["QUEUE_HIGH_WATER", "1e3", 'QUEUE_HIGH_WATER: expected an integer >= 1, got "1e3"'],
     ["LIST_PAGE_SIZE", "1001", 'LIST_PAGE_SIZE: expected an integer from 1 to 1000, got "1001"'],
     ["MAX_PAGE_BYTES", "1023", 'MAX_PAGE_BYTES: expected an integer >= 1024, got "1023"'],
+    ["MAX_INFLIGHT_BYTES", "256MiB", 'MAX_INFLIGHT_BYTES: expected an integer >= 1024, got "256MiB"'],
+    ["MAX_INFLIGHT_BYTES", "1048576", 'MAX_INFLIGHT_BYTES: expected at least MAX_PAGE_BYTES (33554432), got "1048576"'],
     ["STALLED_INTERVAL_MS", "499", 'STALLED_INTERVAL_MS: expected an integer from 500 to 2147483647, got "499"'],
     ["SHUTDOWN_GRACE_MS", "0x10", 'SHUTDOWN_GRACE_MS: expected an integer from 0 to 2147483647, got "0x10"'],
     ["RECONCILE_INTERVAL_MS", "99", 'RECONCILE_INTERVAL_MS: expected an integer from 100 to 2147483647, got "99"'],

@@ -15,8 +15,12 @@ export const FAILURE_KINDS = {
   http_4xx: { retryable: false, meaning: "The legacy service refused the request (4xx other than 404/429), e.g. a bad LEGACY_TOKEN." },
   no_embedded_json: { retryable: false, meaning: "The page has no <script id=\"document-data\"> tag." },
   invalid_json: { retryable: false, meaning: "The embedded JSON does not parse." },
-  invalid_document: { retryable: false, meaning: "The JSON parses but is not a document (wrong shape, bad timestamp, NUL or broken unicode, invalid UTF-8)." },
-  too_large: { retryable: false, meaning: "The page is larger than MAX_PAGE_BYTES." },
+  invalid_document: {
+    retryable: false,
+    meaning:
+      "The JSON parses but is not a document (wrong shape, bad timestamp, NUL or broken unicode, invalid UTF-8), or the response's Content-Encoding is unknown or does not decode.",
+  },
+  too_large: { retryable: false, meaning: "The page is larger than MAX_PAGE_BYTES, as received or decoded." },
   unknown: { retryable: false, meaning: "A bug or an error Porter does not know; see the stack trace." },
 } as const satisfies Record<string, { retryable: boolean; meaning: string }>;
 

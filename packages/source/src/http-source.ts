@@ -1,8 +1,10 @@
 import { ImportFailure, failureFromHttpStatus, failureFromNetworkError } from "@porter/failures";
 import { Pool, type Dispatcher } from "undici";
+import { ACCEPT_ENCODING, parseContentEncoding } from "./content-encoding.js";
 import { encodePathSegment, normalizeBasePath } from "./document-path.js";
 import { parseListPage } from "./listing.js";
-import type { ListPage, Source } from "./source.js";
+import { readChunked, readDeclared, readEncoded } from "./read-body.js";
+import type { BodyReservation, ListPage, Source } from "./source.js";
 
 export interface HttpSourceOptions {
   /** Base URL of the legacy service; may carry a path prefix, e.g. `http://legacy:8080/api/`. */
@@ -67,8 +69,8 @@ export function createHttpSource(options: HttpSourceOptions): Source {
   const documentsPrefix = `${basePath}/documents/`;
   const listPrefix = `${basePath}/documents?limit=`;
   // Built once: the same objects go with every request.
-  const pageHeaders: Record<string, string> = { accept: "text/html" };
-  const listHeaders: Record<string, string> = { accept: "application/json" };
+  const pageHeaders: Record<string, string> = { accept: "text/html", "accept-encoding": ACCEPT_ENCODING };
+  const listHeaders: Record<string, string> = { accept: "application/json", "accept-encoding": ACCEPT_ENCODING };
   if (token !== "") pageHeaders.authorization = listHeaders.authorization = `Bearer ${token}`;
 
   const pool = new Pool(base.origin, {
@@ -84,6 +86,7 @@ export function createHttpSource(options: HttpSourceOptions): Source {
     signal: AbortSignal | undefined,
     key: string | null,
     describe: (key: string | null) => string,
+    reservation?: BodyReservation,
   ): Promise<string> {
     let response: Dispatcher.ResponseData;
     try {
@@ -97,6 +100,16 @@ export function createHttpSource(options: HttpSourceOptions): Source {
       await body.dump().catch(ignore);
       throw failureFromHttpStatus(statusCode, describe(key), response.headers["retry-after"]);
     }
+    const { codings, unknown } = parseContentEncoding(response.headers["content-encoding"]);
+    if (unknown !== undefined) {
+      // Permanent: the service answers every request with it, though Accept-Encoding did not offer it.
+      body.on("error", ignore).destroy();
+      throw new ImportFailure(
+        "invalid_document",
+        `${describe(key)}: the response is encoded with ${JSON.stringify(unknown)}, which Porter cannot decode (it accepts gzip, deflate and br)`,
+        { stage: "fetch" },
+      );
+    }
     const declared = response.headers["content-length"];
     if (typeof declared === "string" && Number(declared) > maxPageBytes) {
       // Not read at all; destroying closes the socket. The listener keeps the abort error handled.
@@ -105,24 +118,11 @@ export function createHttpSource(options: HttpSourceOptions): Source {
         stage: "fetch",
       });
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        // Leaving the loop destroys the body, which stops the download and closes the socket.
-        if (size > maxPageBytes) {
-          throw new ImportFailure("too_large", `${describe(key)}: the response is larger than the ${maxPageBytes} bytes allowed`, {
-            stage: "fetch",
-          });
-        }
-        chunks.push(chunk);
-      }
-    } catch (err) {
-      throw failureFromNetworkError(err, describe(key), signal);
-    }
-    const first = chunks[0];
-    const bytes = chunks.length === 1 && first !== undefined ? first : Buffer.concat(chunks, size);
+    const read = { maxBytes: maxPageBytes, signal, reservation, context: () => describe(key) };
+    let bytes: Buffer;
+    if (codings.length > 0) bytes = await readEncoded(body, codings, read);
+    else if (typeof declared === "string" && /^\d+$/.test(declared)) bytes = await readDeclared(body, Number(declared), read);
+    else bytes = await readChunked(body, read);
     try {
       return utf8.decode(bytes);
     } catch (err) {
@@ -133,14 +133,14 @@ export function createHttpSource(options: HttpSourceOptions): Source {
   let closing: Promise<void> | undefined;
 
   return {
-    fetchPage(id: string, signal: AbortSignal): Promise<string> {
+    fetchPage(id: string, signal: AbortSignal, reservation?: BodyReservation): Promise<string> {
       let path: string;
       try {
         path = documentsPrefix + encodePathSegment(id);
       } catch (err) {
         return Promise.reject(err);
       }
-      return getText(path, pageHeaders, signal, id, documentContext);
+      return getText(path, pageHeaders, signal, id, documentContext, reservation);
     },
 
     async list(cursor: string | null, limit: number, signal?: AbortSignal): Promise<ListPage> {

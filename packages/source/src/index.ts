@@ -3,4 +3,4 @@ export { extractEmbeddedJson, extractDocument } from "./extract.js";
 export { documentPath, encodePathSegment } from "./document-path.js";
 export { listPageSchema, parseListPage } from "./listing.js";
 export { createHttpSource, type HttpSourceOptions } from "./http-source.js";
-export type { Source, ListPage, ListedDocument } from "./source.js";
+export type { Source, ListPage, ListedDocument, BodyReservation } from "./source.js";

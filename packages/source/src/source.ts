@@ -11,14 +11,24 @@ export interface ListPage {
 }
 
 /**
+ * Memory a caller lets a page take while its body is read. The source reserves
+ * bytes before it holds them and reads no further while a reservation waits, so
+ * the socket is back-pressured instead of the bytes being buffered.
+ */
+export interface BodyReservation {
+  /** Resolves once `bytes` more may be held; rejects if `signal` aborts first. */
+  reserve(bytes: number, signal: AbortSignal): Promise<void>;
+}
+
+/**
  * What Porter needs from a legacy service. A service that speaks another contract gets its
  * own module implementing this; every failure is an `ImportFailure`.
  */
 export interface Source {
   /** One page of the listing, from `cursor` (null: the start). */
   list(cursor: string | null, limit: number, signal?: AbortSignal): Promise<ListPage>;
-  /** The HTML page of one document, decoded. */
-  fetchPage(id: string, signal: AbortSignal): Promise<string>;
+  /** The HTML page of one document, decoded; its body's bytes are reserved from `reservation` as they are read. */
+  fetchPage(id: string, signal: AbortSignal, reservation?: BodyReservation): Promise<string>;
   /** Closes the connections once in-flight requests have finished. */
   close(): Promise<void>;
 }
