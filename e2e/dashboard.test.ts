@@ -16,7 +16,8 @@ import {
 
 // The dashboard in a real browser (Debian's chromium driven by playwright-core):
 // log in, see a finished run with failures, requeue them once the legacy
-// fault is gone, watch the counts change; a wrong password is refused.
+// fault is gone, watch the counts change; a wrong password is refused; the
+// rollback asks, a dismissed question changes nothing, an accepted one rolls back.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const DOCS = 300;
 const SEED = 11;
@@ -152,13 +153,51 @@ describe("the dashboard in a browser", () => {
     expect(rows[0]?.status).not.toBe("rolled_back");
   });
 
-  it("rolls a run back after the person confirms", async () => {
+  it("asks before rolling a run back: dismissed, nothing changes; accepted, the run is rolled back", async () => {
     const context = await browser.newContext({ httpCredentials: { username: "admin", password: PASSWORD } });
     const page = await context.newPage();
     await page.goto(`${baseUrl}/runs/${runId}`);
-    page.once("dialog", (dialog) => void dialog.accept());
+    // Every rollback request the page makes, and every dialog it shows.
+    const rollbackPosts: string[] = [];
+    page.on("request", (r) => {
+      if (r.method() === "POST" && r.url().endsWith("/rollback")) rollbackPosts.push(r.url());
+    });
+    const dialogs: { type: string; message: string }[] = [];
+    let answer: "dismiss" | "accept" = "dismiss";
+    page.on("dialog", (dialog) => {
+      dialogs.push({ type: dialog.type(), message: dialog.message() });
+      void (answer === "accept" ? dialog.accept() : dialog.dismiss());
+    });
+    const question = `Roll back run ${runId}? Every document it wrote is deleted from the target.`;
+    const footprint = async () => {
+      const { rows } = await db.pool.query<{ ledger: unknown; docs: number; run: string }>(
+        `SELECT (SELECT json_agg(json_build_object('status', status, 'n', n) ORDER BY status)
+                   FROM (SELECT status::text, count(*)::int AS n FROM service_imports WHERE run_id = $1 GROUP BY 1) s) AS ledger,
+                (SELECT count(*)::int FROM documents WHERE run_id = $1) AS docs,
+                (SELECT status::text FROM import_runs WHERE id = $1) AS run`,
+        [runId],
+      );
+      return rows[0];
+    };
+    const before = await footprint();
+    expect(before?.run).toBe("completed");
+    expect(before?.docs).toBeGreaterThan(0);
+
+    await page.getByRole("button", { name: "Roll back run" }).click();
+    expect(dialogs).toEqual([{ type: "confirm", message: question }]);
+    // Still on the run's page, with the button: nothing was sent, nothing changed.
+    await page.getByRole("button", { name: "Roll back run" }).waitFor();
+    expect(await footprint()).toEqual(before);
+
+    answer = "accept";
     await page.getByRole("button", { name: "Roll back run" }).click();
     await expect(page.getByRole("status").textContent()).resolves.toContain("Rolled back");
+    expect(dialogs).toEqual([
+      { type: "confirm", message: question },
+      { type: "confirm", message: question },
+    ]);
+    // One POST in all: the dismissed dialog sent none.
+    expect(rollbackPosts).toHaveLength(1);
     const { rows } = await db.pool.query<{ docs: number; run: string }>(
       "SELECT (SELECT count(*)::int FROM documents WHERE run_id = $1) AS docs, (SELECT status::text FROM import_runs WHERE id = $1) AS run",
       [runId],

@@ -11,6 +11,7 @@ import type { Logger } from "@porter/logger";
 import type { ImportQueue, RedisConnection } from "@porter/queue";
 import { basicAuth } from "./auth.js";
 import { Csrf } from "./csrf.js";
+import { hostGuard, knownNames, originGuard, type KnownNames } from "./known-names.js";
 import { runPage, runSummary } from "./pages/run-page.js";
 import { runsPage, runsRows, type RunView } from "./pages/runs-page.js";
 
@@ -28,9 +29,10 @@ const FAILURES_PER_KIND = 50;
 
 /**
  * The dashboard: Bull Board at /queues, Porter's runs at /, a run's failures
- * and its actions (requeue, roll back) at /runs/:id. Basic auth on every
- * route but /healthz when a password is set; every state-changing request
- * must come from the dashboard's own pages.
+ * and its actions (requeue, roll back) at /runs/:id. Every route, /healthz
+ * and Bull Board's included, answers only to a known Host (see knownNames);
+ * then basic auth on every route but /healthz when a password is set; every
+ * state-changing request must come from one of the dashboard's own origins.
  */
 export async function createDashboard(deps: DashboardDeps): Promise<FastifyInstance> {
   const { config, pool, queue, redis } = deps;
@@ -38,23 +40,24 @@ export async function createDashboard(deps: DashboardDeps): Promise<FastifyInsta
   const csrf = new Csrf();
   await app.register(formbody);
 
+  // The bound port is known once the server listens (PORT may be 0); until then no name matches.
+  let names: KnownNames | undefined;
+  const known = (): KnownNames => {
+    if (names) return names;
+    const address = app.server.address();
+    if (address === null || typeof address === "string") return { hosts: [], origins: [] };
+    return (names = knownNames(address.port, config.dashboardOrigin));
+  };
+  const checkHost = hostGuard(known);
+  const checkOrigin = originGuard(known);
   const auth = config.dashboardPassword === undefined ? undefined : basicAuth(config.dashboardUser, config.dashboardPassword);
   app.addHook("onRequest", async (request, reply) => {
-    if (request.url === "/healthz") return;
+    await checkHost(request, reply);
+    if (reply.sent || request.url === "/healthz") return;
     if (auth) await auth(request, reply);
     if (reply.sent) return;
-    // Bull Board's own actions are XHRs without our token: hold every
-    // non-GET to the same-origin rule at least.
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      const origin = request.headers.origin ?? request.headers.referer;
-      let same = false;
-      try {
-        same = origin !== undefined && new URL(origin).host === request.headers.host;
-      } catch {
-        same = false;
-      }
-      if (!same) await reply.code(403).type("text/plain").send("cross-site request refused\n");
-    }
+    // Bull Board's own actions are XHRs without our form token: the Origin rule holds for them too.
+    await checkOrigin(request, reply);
   });
 
   const board = new FastifyAdapter();

@@ -3,10 +3,12 @@ import { createPool } from "@porter/db";
 import type { Logger } from "@porter/logger";
 import { createImportQueue, createRedis } from "@porter/queue";
 import { createDashboard } from "./create-dashboard.js";
+import { knownNames } from "./known-names.js";
 
 /**
  * The dashboard process: listens on PORT until SIGTERM/SIGINT. Without a
- * DASHBOARD_PASSWORD it listens on 127.0.0.1 only, and says so.
+ * DASHBOARD_PASSWORD it listens on 127.0.0.1 only, and says so. It logs the
+ * Host names it answers to (the loopback ones, and DASHBOARD_ORIGIN's).
  */
 export async function runDashboard(config: Config, logger: Logger): Promise<void> {
   const pool = createPool({ connectionString: config.databaseUrl, max: 4, applicationName: "porter-dashboard" });
@@ -16,8 +18,11 @@ export async function runDashboard(config: Config, logger: Logger): Promise<void
   const open = config.dashboardPassword !== undefined;
   const host = open ? "0.0.0.0" : "127.0.0.1";
   const address = await app.listen({ host, port: config.port });
+  const bound = app.server.address();
+  const port = bound !== null && typeof bound === "object" ? bound.port : config.port;
+  const { hosts } = knownNames(port, config.dashboardOrigin);
   if (!open) logger.warn("DASHBOARD_PASSWORD is not set: no authentication, listening on 127.0.0.1 only");
-  logger.info({ url: address.replace("0.0.0.0", "127.0.0.1") }, "dashboard listening");
+  logger.info({ url: address.replace("0.0.0.0", "127.0.0.1"), hosts }, "dashboard listening");
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);

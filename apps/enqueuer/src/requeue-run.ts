@@ -9,7 +9,7 @@ export interface RunOpsDeps {
 }
 
 export interface RequeueResult {
-  /** Failed documents put back to `pending`, each with a new job. */
+  /** Failed documents this call put back to `pending` (not those a concurrent requeue took), each with a new job. */
   requeued: number;
   /** Of those, how many had their failed job still in Redis (removed, then added anew). */
   replacedJobs: number;

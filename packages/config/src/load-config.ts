@@ -27,6 +27,8 @@ export interface Config {
   logLevel: Env["LOG_LEVEL"];
   dashboardUser: string;
   dashboardPassword: string | undefined;
+  /** DASHBOARD_ORIGIN as `URL.origin` (e.g. "https://porter.example.com"); undefined: the loopback names only. */
+  dashboardOrigin: string | undefined;
   port: number;
   metricsPort: number;
 }
@@ -38,7 +40,7 @@ function shown(name: string, value: string | undefined): string {
   if (SECRET.test(name)) return "a value (hidden)";
   // A URL may carry a password: show it without, even when it does not parse
   // (a bad port, say), which is when this message is most likely to be shown.
-  if (name.endsWith("_URL")) return JSON.stringify(hidePassword(value));
+  if (name.endsWith("_URL") || name.endsWith("_ORIGIN")) return JSON.stringify(hidePassword(value));
   return JSON.stringify(value);
 }
 
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     dashboardUser: e.DASHBOARD_USER,
     dashboardPassword: e.DASHBOARD_PASSWORD,
+    dashboardOrigin: e.DASHBOARD_ORIGIN,
     port: e.PORT,
     metricsPort: e.METRICS_PORT,
   };

@@ -25,6 +25,30 @@ const url = (protocols: string[]) =>
     { message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}` },
   );
 
+/** An http(s) origin — scheme, host, optional port, nothing else — normalised as browsers send it in `Origin`. */
+const origin = z
+  .string()
+  .refine(
+    (value) => {
+      try {
+        const u = new URL(value);
+        return (
+          (u.protocol === "http:" || u.protocol === "https:") &&
+          u.username === "" &&
+          u.password === "" &&
+          u.pathname === "/" &&
+          u.search === "" &&
+          u.hash === "" &&
+          /^https?:\/\/[^/?#]+\/?$/i.test(value)
+        );
+      } catch {
+        return false;
+      }
+    },
+    { message: "expected an origin like https://porter.example.com or http://localhost:8080 (no path, query or user)" },
+  )
+  .transform((value) => new URL(value).origin);
+
 /**
  * Every environment variable Porter reads, with its default. The only place
  * that knows their names: the README's configuration table follows this.
@@ -58,6 +82,8 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DASHBOARD_USER: z.string().min(1).default("admin"),
   DASHBOARD_PASSWORD: z.string().min(1).optional(),
+  /** The URL people open the dashboard at when it is published beyond the loopback names (behind a proxy, another port). */
+  DASHBOARD_ORIGIN: origin.optional(),
   PORT: int(0, 65_535).default(3_000),
   METRICS_PORT: int(0, 65_535).default(9_464),
 });

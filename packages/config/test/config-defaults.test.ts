@@ -23,6 +23,7 @@ const DEFAULTS: Config = {
   logLevel: "info",
   dashboardUser: "admin",
   dashboardPassword: undefined,
+  dashboardOrigin: undefined,
   port: 3_000,
   metricsPort: 9_464,
 };
@@ -57,6 +58,7 @@ describe("loadConfig defaults", () => {
       "LOG_LEVEL",
       "DASHBOARD_USER",
       "DASHBOARD_PASSWORD",
+      "DASHBOARD_ORIGIN",
       "PORT",
       "METRICS_PORT",
     ];
@@ -89,6 +91,7 @@ describe("loadConfig defaults", () => {
       LOG_LEVEL: "silent",
       DASHBOARD_USER: "ops",
       DASHBOARD_PASSWORD: "pw",
+      DASHBOARD_ORIGIN: "HTTPS://Porter.Example.com:443/",
       PORT: "0",
       METRICS_PORT: "65535",
     });
@@ -114,6 +117,7 @@ describe("loadConfig defaults", () => {
       logLevel: "silent",
       dashboardUser: "ops",
       dashboardPassword: "pw",
+      dashboardOrigin: "https://porter.example.com",
       port: 0,
       metricsPort: 65535,
     } satisfies Config);

@@ -63,6 +63,31 @@ describe("ConfigError names the bad variable, what it expects and what came", ()
     expect(problemLines(errorOf({ [name]: value }))).toEqual([`${name}: ${expected}, got ${JSON.stringify(value)}`]);
   });
 
+  it.each([
+    "porter.example.com",
+    "ftp://porter.example.com",
+    "https://porter.example.com/dashboard",
+    "https://porter.example.com/?x=1",
+    "https://porter.example.com/#top",
+    "http://",
+  ])("DASHBOARD_ORIGIN=%s (not an http(s) origin)", (value) => {
+    expect(problemLines(errorOf({ DASHBOARD_ORIGIN: value }))).toEqual([
+      `DASHBOARD_ORIGIN: expected an origin like https://porter.example.com or http://localhost:8080 (no path, query or user), got ${JSON.stringify(value)}`,
+    ]);
+  });
+
+  it("DASHBOARD_ORIGIN with a user and password: refused, the password not shown", () => {
+    const [line] = problemLines(errorOf({ DASHBOARD_ORIGIN: "https://ops:s3cret-pw@porter.example.com" }));
+    expect(line).toBe(
+      'DASHBOARD_ORIGIN: expected an origin like https://porter.example.com or http://localhost:8080 (no path, query or user), got "https://ops:***@porter.example.com"',
+    );
+  });
+
+  it("DASHBOARD_ORIGIN is kept as the origin a browser sends: lower case, no default port, no slash", () => {
+    expect(loadConfig({ DASHBOARD_ORIGIN: "http://Porter.example:80/" }).dashboardOrigin).toBe("http://porter.example");
+    expect(loadConfig({ DASHBOARD_ORIGIN: "https://[::1]:8443" }).dashboardOrigin).toBe("https://[::1]:8443");
+  });
+
   it("LOG_LEVEL outside the levels lists them", () => {
     const [line] = problemLines(errorOf({ LOG_LEVEL: "verbose" }));
     expect(line).toMatch(/^LOG_LEVEL: /);

@@ -30,11 +30,37 @@ setInterval(async () => {
   if (res.ok) el.innerHTML = await res.text();
 }, 2000);`;
 
+/**
+ * A form with data-confirm asks first; accepted, it gets confirm=yes and
+ * goes; dismissed, nothing is sent. One listener on the document, no inline
+ * handler: in an inline handler, and in a form's own properties, a field
+ * named like a global (`confirm`) or a method shadows it, hence window.confirm
+ * and the prototype's methods.
+ */
+const CONFIRM = `
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  const question = Element.prototype.getAttribute.call(form, "data-confirm");
+  if (question === null) return;
+  if (!window.confirm(question)) {
+    event.preventDefault();
+    return;
+  }
+  // A page restored from the back/forward cache may hold the field already.
+  Element.prototype.querySelector.call(form, 'input[name="confirm"]')?.remove();
+  const field = document.createElement("input");
+  field.type = "hidden";
+  field.name = "confirm";
+  field.value = "yes";
+  Element.prototype.append.call(form, field);
+});`;
+
 export function layout(title: string, body: Html): Html {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title} · Porter</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>${raw(STYLE)}</style></head>
 <body><header><strong>Porter</strong><a href="/">Runs</a><a href="/queues">Queue (Bull Board)</a></header>
-<main>${body}</main><script>${raw(LIVE)}</script></body></html>`;
+<main>${body}</main><script>${raw(LIVE)}${raw(CONFIRM)}</script></body></html>`;
 }

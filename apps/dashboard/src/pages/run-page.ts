@@ -28,19 +28,22 @@ export function runSummary(p: RunProgress, run: Run): Html {
       <br><span class="muted">started ${when(run.startedAt)} · finished ${when(run.finishedAt)}</span></p>`;
 }
 
-function action(path: string, csrf: (action: string) => string, fields: Html, label: Html): Html {
-  return html`<form class="inline" method="post" action="${path}">
+function action(path: string, csrf: (action: string) => string, fields: Html, label: Html, question?: string): Html {
+  return html`<form class="inline" method="post" action="${path}"${question === undefined ? "" : html` data-confirm="${question}"`}>
     <input type="hidden" name="csrf" value="${csrf(path)}">${fields}${label}</form>`;
 }
 
 export function runPage(d: RunPageData): Html {
   const base = `/runs/${d.run.id}`;
+  // No confirm field in the markup: the page's script adds confirm=yes only
+  // once the person accepts the question (see CONFIRM in layout.ts), so a
+  // script that fails sends a rollback the server refuses, not one it runs.
   const rollback = action(
     `${base}/rollback`,
     d.csrf,
-    html`<input type="hidden" name="confirm" value="yes">`,
-    html`<button class="danger" type="submit"
-      onclick="return confirm('Roll back run ${d.run.id}? Every document it wrote is deleted from the target.')">Roll back run</button>`,
+    html``,
+    html`<button class="danger" type="submit">Roll back run</button>`,
+    `Roll back run ${d.run.id}? Every document it wrote is deleted from the target.`,
   );
   const requeueAll = action(`${base}/requeue`, d.csrf, html``, html`<button type="submit">Requeue all failed</button>`);
   return layout(

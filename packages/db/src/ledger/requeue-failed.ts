@@ -27,6 +27,11 @@ export const REQUEUEABLE_RUN_STATUSES: readonly RunStatus[] = ["listing", "runni
  * - The run row is locked first (FOR UPDATE), so a requeue and a rollback of
  *   the same run never interleave; a run not in REQUEUEABLE_RUN_STATUSES
  *   requeues nothing.
+ * - Returns only the rows THIS statement moved from `failed` to `pending`.
+ *   Two requeues of one run at once: the second waits for the first's locks,
+ *   then (READ COMMITTED) re-checks `status = 'failed'` on each row's newest
+ *   version and skips the rows the first moved, so their counts add up to
+ *   the failed rows and neither adds a job for the other's rows.
  */
 export async function requeueFailed(db: Queryable, runId: string, kind?: string): Promise<RequeuedRow[]> {
   const { rows } = await db.query(
