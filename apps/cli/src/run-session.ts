@@ -1,6 +1,6 @@
 import type { Config } from "@porter/config";
 import { createPool } from "@porter/db";
-import { enqueueRun, followRun, type RunSummary } from "@porter/enqueuer";
+import { enqueueRun, followRun, StoreRetry, type RunSummary } from "@porter/enqueuer";
 import { createLogger, type Logger } from "@porter/logger";
 import { createImportQueue, createRedis, type ImportQueue, type RedisConnection } from "@porter/queue";
 import { createHttpSource, type Source } from "@porter/source";
@@ -24,6 +24,9 @@ export function openRunSession(config: Config): RunSession {
   const pool = createPool({ connectionString: config.databaseUrl, max: 4, applicationName: "porter-enqueuer" });
   const connection = createRedis(config.redisUrl, { role: "producer" });
   const queue = createImportQueue(connection, config.queuePrefix);
+  // BullMQ re-emits every failed reconnect here; the store calls report an
+  // outage themselves (one line when Redis goes, one when it is back).
+  queue.on("error", () => {});
   const source = createHttpSource({
     url: config.legacyUrl,
     token: config.legacyToken,
@@ -76,8 +79,13 @@ function printSummary(summary: RunSummary, json: boolean): void {
 export async function listAndFollow(session: RunSession, runId: string, flags: ListFlags): Promise<number> {
   const { config, pool, queue, source, logger } = session;
   const stop = new AbortController();
+  // One for the enqueuer and the follower: an outage is logged once, whichever notices it.
+  const stores = new StoreRetry(logger, {
+    outageMs: config.storeOutageMs,
+    hint: `porter resume ${runId} goes on from where this stopped`,
+  });
   try {
-    const listing = enqueueRun({ pool, queue, source, logger }, runId, {
+    const listing = enqueueRun({ pool, queue, source, logger, stores }, runId, {
       pageSize: config.listPageSize,
       highWater: config.queueHighWater,
       jobAttempts: config.jobAttempts,
@@ -100,7 +108,7 @@ export async function listAndFollow(session: RunSession, runId: string, flags: L
     try {
       const [, summary] = await Promise.all([
         listing,
-        followRun(pool, runId, { onProgress: (p) => view.update(p), signal: stop.signal }),
+        followRun(pool, runId, { onProgress: (p) => view.update(p), signal: stop.signal, stores }),
       ]);
       view.stop();
       printSummary(summary, flags.json);

@@ -8,6 +8,8 @@ export interface DemandOptions {
   /** Wait after a poll that found none: [min, max] ms. */
   laterMs?: [number, number];
   random?: () => number;
+  /** How the depth is read; default queueDepth (enqueue-run passes it through its store retry). */
+  depth?: () => Promise<number>;
 }
 
 /**
@@ -35,7 +37,7 @@ export class Demand {
   /** Resolves with how many jobs may be added now (at least 1). */
   async room(signal?: AbortSignal): Promise<number> {
     for (;;) {
-      const depth = await queueDepth(this.queue);
+      const depth = await (this.options.depth ? this.options.depth() : queueDepth(this.queue));
       const room = this.options.highWater - depth;
       if (room > 0) {
         this.metLastTime = true;

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { completeRunIfDone, countByStatus, getRun, type RunStatus } from "@porter/db";
 import { sleep } from "./sleep.js";
+import type { StoreRetry } from "./store-retry.js";
 
 export interface RunProgress {
   runId: string;
@@ -80,12 +81,15 @@ export interface FollowOptions {
   intervalMs?: number;
   onProgress?: (progress: RunProgress) => void;
   signal?: AbortSignal;
+  /** Waits out a Postgres outage instead of failing the follow (see store-retry.ts). */
+  stores?: StoreRetry;
 }
 
 /** Polls the ledger until the run is completed, cancelled or rolled back. */
 export async function followRun(pool: pg.Pool, runId: string, options: FollowOptions = {}): Promise<RunSummary> {
   for (;;) {
-    const progress = await readProgress(pool, runId);
+    const read = () => readProgress(pool, runId);
+    const progress = await (options.stores ? options.stores.postgres(read, options.signal) : read());
     options.onProgress?.(progress);
     if (FINAL.has(progress.status)) return toSummary(progress);
     await sleep(options.intervalMs ?? 1_000, options.signal);

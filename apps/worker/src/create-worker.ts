@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type pg from "pg";
 import type { Config } from "@porter/config";
 import { recordFailure } from "@porter/db";
-import { ImportFailure } from "@porter/failures";
+import { connectionLoss, ImportFailure } from "@porter/failures";
 import type { Logger } from "@porter/logger";
 import { backoffDelay, QUEUE_NAME, type ImportJobData } from "@porter/queue";
 import type { Source } from "@porter/source";
@@ -46,7 +46,11 @@ export function createImportWorker(deps: WorkerDeps): ImportWorker {
     },
   });
 
-  worker.on("error", (err) => logger.error({ err }, "worker error"));
+  worker.on("error", (err) => {
+    // A lost Redis connection is reported once by watchRedis, not per reconnect attempt.
+    if (connectionLoss(err) !== undefined) return;
+    logger.error({ err }, "worker error");
+  });
 
   // Failures the processor did not see (a job that stalled more than
   // maxStalledCount times, e.g. a document that crashes its worker each time)

@@ -6,6 +6,8 @@ import { createHttpSource } from "@porter/source";
 import { createImportWorker } from "./create-worker.js";
 import { startObservability } from "./observability.js";
 import { Reconciler } from "./reconciler.js";
+import { watchRedis } from "./redis-watch.js";
+import { waitForDatabase } from "./wait-for-database.js";
 
 /**
  * The worker process: builds its connections, runs until SIGTERM/SIGINT,
@@ -20,6 +22,7 @@ import { Reconciler } from "./reconciler.js";
  */
 export async function runWorker(config: Config, logger: Logger): Promise<void> {
   const connection = createRedis(config.redisUrl, { role: "worker" });
+  watchRedis(connection, config.redisUrl, logger);
   const pool = createPool({
     connectionString: config.databaseUrl,
     max: Math.min(config.workerConcurrency, 20),
@@ -41,6 +44,8 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
   let stopping: Promise<void> | undefined;
   let signalled = () => {};
   const signalReceived = new Promise<void>((resolve) => (signalled = resolve));
+  const startup = new AbortController();
+  void signalReceived.then(() => startup.abort());
   const stop = (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting now");
@@ -70,6 +75,10 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 
+  // Bad credentials or a missing database stop start-up here (exit 2);
+  // a Postgres not up yet is waited for, like Redis below.
+  await waitForDatabase(pool, config.databaseUrl, logger, startup.signal);
+  if (stopping) return stopping;
   // A worker whose Redis never comes up must still stop on SIGTERM.
   await Promise.race([worker.waitUntilReady(), signalReceived]);
   if (stopping) return stopping;

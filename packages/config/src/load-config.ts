@@ -24,6 +24,7 @@ export interface Config {
   shutdownGraceMs: number;
   reconcileIntervalMs: number;
   reconcileGraceMs: number;
+  storeOutageMs: number;
   logLevel: Env["LOG_LEVEL"];
   dashboardUser: string;
   dashboardPassword: string | undefined;
@@ -93,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     reconcileGraceMs: e.RECONCILE_GRACE_MS,
+    storeOutageMs: e.STORE_OUTAGE_MS,
     logLevel: e.LOG_LEVEL,
     dashboardUser: e.DASHBOARD_USER,
     dashboardPassword: e.DASHBOARD_PASSWORD,

@@ -79,6 +79,8 @@ export const envSchema = z.object({
   RECONCILE_INTERVAL_MS: ms(100).default(30_000),
   /** How long a `pending`/`running` ledger row may go untouched before a missing job counts as lost. */
   RECONCILE_GRACE_MS: ms(0).default(60_000),
+  /** How long the enqueuer retries through a Redis or Postgres outage before it gives up. */
+  STORE_OUTAGE_MS: ms(0).default(120_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DASHBOARD_USER: z.string().min(1).default("admin"),
   DASHBOARD_PASSWORD: z.string().min(1).optional(),

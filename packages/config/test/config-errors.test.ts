@@ -46,6 +46,7 @@ describe("ConfigError names the bad variable, what it expects and what came", ()
     ["SHUTDOWN_GRACE_MS", "0x10", 'SHUTDOWN_GRACE_MS: expected an integer from 0 to 2147483647, got "0x10"'],
     ["RECONCILE_INTERVAL_MS", "99", 'RECONCILE_INTERVAL_MS: expected an integer from 100 to 2147483647, got "99"'],
     ["RECONCILE_GRACE_MS", "1m", 'RECONCILE_GRACE_MS: expected an integer from 0 to 2147483647, got "1m"'],
+    ["STORE_OUTAGE_MS", "2min", 'STORE_OUTAGE_MS: expected an integer from 0 to 2147483647, got "2min"'],
     ["PORT", "65536", 'PORT: expected an integer from 0 to 65535, got "65536"'],
     ["METRICS_PORT", "-1", 'METRICS_PORT: expected an integer from 0 to 65535, got "-1"'],
   ])("%s=%s", (name, value, line) => {

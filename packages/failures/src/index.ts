@@ -7,3 +7,4 @@ export {
   parseRetryAfter,
   toImportFailure,
 } from "./classify.js";
+export { connectionLoss } from "./connection-loss.js";

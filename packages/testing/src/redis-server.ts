@@ -17,7 +17,9 @@ export async function freePort(): Promise<number> {
 
 export interface PrivateRedis {
   url: string;
-  stop(): Promise<void>;
+  port: number;
+  /** Stops the server: SIGTERM by default, SIGKILL for a crash. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -25,9 +27,10 @@ export interface PrivateRedis {
  * keeping nothing on disk, for settings the shared Redis must not change,
  * e.g. `["--maxmemory-policy", "allkeys-lru"]` or `["--rename-command", "CONFIG", ""]`.
  */
-export async function startPrivateRedis(args: string[] = []): Promise<PrivateRedis> {
+export async function startPrivateRedis(args: string[] = [], options: { port?: number } = {}): Promise<PrivateRedis> {
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    // A given port: a Redis started again where a stopped one was (a restart).
+    const port = options.port ?? (await freePort());
     const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args], {
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -52,17 +55,18 @@ export async function startPrivateRedis(args: string[] = []): Promise<PrivateRed
     } catch (err) {
       child.kill("SIGKILL");
       // The port was taken between freePort() and redis-server: try another.
-      if (attempt < 3 && child.exitCode !== null) continue;
+      if (attempt < 3 && child.exitCode !== null && options.port === undefined) continue;
       throw err;
     } finally {
       probe.disconnect();
     }
     return {
       url,
-      async stop() {
+      port,
+      async stop(signal: NodeJS.Signals = "SIGTERM") {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = once(child, "exit");
-        child.kill("SIGTERM");
+        child.kill(signal);
         await exited;
       },
     };
