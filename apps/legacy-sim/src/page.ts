@@ -1,10 +1,11 @@
 import type { LegacyDocument } from "./document.js";
 import type { Rng } from "./prng.js";
+import { scriptSafe } from "./script-safe.js";
 import { safeSlice } from "./text.js";
 
-/** What the page embeds as document data; `</` is always written `<\/`, as the contract says. */
+/** What the page embeds as document data (see scriptSafe). */
 export function embedJson(value: unknown, pretty = false): string {
-  return (pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value)).replaceAll("</", "<\\/");
+  return scriptSafe(pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value));
 }
 
 const HTML_SPECIAL = /[&<>"']/;
@@ -117,5 +118,5 @@ export function brokenJson(doc: LegacyDocument, variant: number): string {
     default:
       broken = `${json.slice(0, -1)},"score":NaN}`;
   }
-  return broken.replaceAll("</", "<\\/");
+  return scriptSafe(broken);
 }

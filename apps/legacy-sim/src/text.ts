@@ -1,4 +1,5 @@
 import { Rng } from "./prng.js";
+import { scriptSafe } from "./script-safe.js";
 
 // Fragments are whole code-point sequences (never a lone surrogate, never U+0000), so any
 // concatenation of them is valid text that a loader must carry byte for byte.
@@ -39,7 +40,9 @@ const SENTENCES: readonly string[] = (() => {
 })();
 
 /** The JSON-escaped form of each sentence as UTF-8, so a page never re-serialises a body. */
-const SENTENCE_JSON: readonly Buffer[] = SENTENCES.map((s) => Buffer.from(JSON.stringify(s).slice(1, -1).replaceAll("</", "<\\/")));
+const SENTENCE_JSON: readonly Buffer[] = SENTENCES.map((s) =>
+  Buffer.from(scriptSafe(JSON.stringify(s).slice(1, -1))),
+);
 
 /** Sentence numbers whose text is at least `minLength` UTF-16 units. */
 export function sentencePlan(rng: Rng, minLength: number): number[] {
@@ -58,8 +61,8 @@ export function sentenceText(plan: readonly number[]): string {
 
 /**
  * embedJson(sentenceText(plan)) without its quotes, as UTF-8 pieces. Concatenating per-sentence
- * escapes is exact: escaping is per character, sentences hold no lone surrogates, and no
- * sentence ends in "<", so no "</" spans two sentences.
+ * escapes is exact: escaping is per character, sentences hold no lone surrogates, and every
+ * sentence ends in white space or punctuation, so no "</" nor "<!--" spans two sentences.
  */
 export function sentenceJson(plan: readonly number[]): Buffer[] {
   return plan.map((k) => SENTENCE_JSON[k] as Buffer);
