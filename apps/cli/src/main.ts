@@ -114,5 +114,9 @@ try {
     exitCode = EXIT.error;
   }
 }
-// Open handles (a pool, a socket) must not keep a finished command alive.
+// Open handles (a pool, a socket) must not keep a finished command alive; but
+// what was written must get out first: to a pipe, process.exit() cut long
+// outputs (`porter failures --json` of long ids) short.
+const flushed = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write("", () => resolve()));
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 process.exit(exitCode);
