@@ -27,7 +27,7 @@ async function load(doc: LegacyDocument): Promise<void> {
     const { rows } = await client.query<{ id: string }>(
       `INSERT INTO documents (legacy_id, title, body, author_id, author_name, tags, created_at, updated_at, run_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '00000000-0000-0000-0000-000000000000')
-       ON CONFLICT (legacy_id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body,
+       ON CONFLICT (legacy_key) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body,
          author_id = EXCLUDED.author_id, author_name = EXCLUDED.author_name, tags = EXCLUDED.tags,
          created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, imported_at = now()
        RETURNING id`,

@@ -54,9 +54,9 @@ export interface ListFlags {
   json: boolean;
 }
 
-/** Exit code for a finished run: 0 all succeeded, 3 some failed. */
+/** Exit code for a finished run: 0 all succeeded, 3 some failed or the listing stopped before its end. */
 export function exitCodeOf(summary: RunSummary): number {
-  return summary.failed > 0 ? EXIT.failedDocuments : EXIT.ok;
+  return summary.failed > 0 || summary.listingError !== null ? EXIT.failedDocuments : EXIT.ok;
 }
 
 function printSummary(summary: RunSummary, json: boolean): void {
@@ -66,7 +66,8 @@ function printSummary(summary: RunSummary, json: boolean): void {
   }
   process.stdout.write(
     `run ${summary.runId} ${summary.status}: ${summary.succeeded} succeeded, ${summary.failed} failed ` +
-      `of ${summary.listed} listed in ${(summary.durationMs / 1000).toFixed(1)} s (${summary.docsPerSecond} docs/s)\n`,
+      `of ${summary.listed} listed in ${(summary.durationMs / 1000).toFixed(1)} s (${summary.docsPerSecond} docs/s)\n` +
+      (summary.listingError === null ? "" : `the listing stopped before its end, so not every document was listed: ${summary.listingError}\n`),
   );
 }
 
@@ -87,11 +88,13 @@ export async function listAndFollow(session: RunSession, runId: string, flags: L
   try {
     const listing = enqueueRun({ pool, queue, source, logger, stores }, runId, {
       pageSize: config.listPageSize,
+      listIdleTimeoutMs: config.listIdleTimeoutMs,
       highWater: config.queueHighWater,
       jobAttempts: config.jobAttempts,
       listTimeoutMs: config.jobTimeoutMs,
       listAttempts: config.jobAttempts,
       backoffBaseMs: config.backoffBaseMs,
+      storeOutageMs: config.storeOutageMs,
       limit: flags.limit,
       signal: stop.signal,
     }).catch((err: unknown) => {
@@ -100,9 +103,13 @@ export async function listAndFollow(session: RunSession, runId: string, flags: L
     });
     if (!flags.follow) {
       const listed = await listing;
-      if (flags.json) process.stdout.write(`${JSON.stringify({ runId, status: listed.status, listed: listed.listed })}\n`);
-      else process.stdout.write(`run ${runId}: ${listed.listed} documents listed and queued\n`);
-      return EXIT.ok;
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ runId, status: listed.status, listed: listed.listed, listingError: listed.listingError })}\n`);
+      } else {
+        process.stdout.write(`run ${runId}: ${listed.listed} documents listed and queued\n`);
+        if (listed.listingError !== null) process.stdout.write(`the listing stopped before its end: ${listed.listingError}\n`);
+      }
+      return listed.listingError === null ? EXIT.ok : EXIT.failedDocuments;
     }
     const view = createProgressView();
     try {

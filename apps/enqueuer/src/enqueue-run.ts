@@ -1,10 +1,12 @@
 import type pg from "pg";
-import { checkpointListing, getRun, recordListedPage, type Run } from "@porter/db";
+import { checkpointListing, getRun, recordListedPage, stopListing, type Run } from "@porter/db";
 import type { Logger } from "@porter/logger";
 import { importJobOptions, queueDepth, type ImportQueue } from "@porter/queue";
-import { isStorableText, type Source } from "@porter/source";
+import { isValidTimestamp, type ListedDocument, type Source } from "@porter/source";
 import { Demand } from "./demand.js";
 import { listPage } from "./list-page.js";
+import { toListedIds } from "./listed-ids.js";
+import { ListingGuard, ListingStopped } from "./listing-guard.js";
 import { StoreRetry } from "./store-retry.js";
 
 export interface EnqueueDeps {
@@ -23,6 +25,8 @@ export interface EnqueueOptions {
   listTimeoutMs: number;
   listAttempts: number;
   backoffBaseMs: number;
+  /** Stop listing when pages bring no new id for this long (listing time only); default 10 minutes. */
+  listIdleTimeoutMs?: number;
   /** Stop listing after this many distinct documents. */
   limit?: number | undefined;
   /** How long a store may be unreachable before the listing fails (STORE_OUTAGE_MS); default 2 minutes. */
@@ -36,6 +40,10 @@ export interface EnqueueOptions {
  * (job id = ledger id, so a page seen twice adds nothing twice), then saves
  * the next cursor. Holds off while the queue is at its high-water mark, so
  * Redis and this process stay small whatever the corpus size.
+ * Every listed id gets a ledger row: one that cannot be migrated is recorded
+ * failed (`invalid_id`) instead of a job. A listing that would go on for ever
+ * (a cursor that comes back, no new id for `listIdleTimeoutMs`) is stopped:
+ * the run keeps what was listed and carries the reason (`listingError`).
  */
 export async function enqueueRun(deps: EnqueueDeps, runId: string, options: EnqueueOptions): Promise<Run> {
   const { pool, queue, source, logger } = deps;
@@ -61,9 +69,12 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
   let cursor = run.cursor;
   let listed = run.listed;
   let room = 0;
+  const guard = new ListingGuard(options.listIdleTimeoutMs ?? DEFAULT_LIST_IDLE_TIMEOUT_MS, cursor);
   for (;;) {
     signal?.throwIfAborted();
     if (room <= 0) room = await demand.room(signal);
+    const started = performance.now();
+    const listedBefore = listed;
     const page = await listPage(
       source,
       cursor,
@@ -71,15 +82,9 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
       { timeoutMs: options.listTimeoutMs, attempts: options.listAttempts, backoffBaseMs: options.backoffBaseMs },
       logger,
     );
+    reportOddUpdatedAt(page.documents, runId, logger);
     // An id may be listed twice; the ledger ignores the repeat, and so do we.
-    let ids = [...new Set(page.documents.map((d) => d.id))];
-    const unstorable = ids.filter((id) => !isStorableText(id));
-    if (unstorable.length > 0) {
-      // Postgres text cannot hold these ids, so no ledger row can track them;
-      // say so loudly rather than fail the whole page.
-      logger.error({ runId, ids: unstorable }, "listed ids with NUL or broken unicode cannot be migrated; skipped");
-      ids = ids.filter((id) => isStorableText(id));
-    }
+    const ids = toListedIds(page.documents);
     const maxNew = options.limit === undefined ? null : Math.max(0, options.limit - listed);
     if (ids.length > 0 && maxNew !== 0) {
       const written = await stores.postgres(() => recordListedPage(pool, runId, ids, maxNew), signal);
@@ -101,11 +106,39 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
       listed = written.listed;
     }
     const next = options.limit !== undefined && listed >= options.limit ? null : page.nextCursor;
-    await checkpointListing(pool, runId, next);
+    try {
+      guard.page(listed - listedBefore, performance.now() - started);
+      if (next !== null) guard.follow(next);
+    } catch (err) {
+      if (!(err instanceof ListingStopped)) throw err;
+      // The page's rows and jobs are in; the checkpoint stays before the page
+      // that went wrong, and the run goes on with what was listed.
+      logger.error({ runId, listed, cursor: next }, `listing stopped: ${err.message}`);
+      await stores.postgres(() => stopListing(pool, runId, err.message), signal);
+      return (await stores.postgres(() => getRun(pool, runId), signal)) as Run;
+    }
+    await stores.postgres(() => checkpointListing(pool, runId, next), signal);
     if (next === null) break;
     cursor = next;
   }
   run = await stores.postgres(() => getRun(pool, runId), signal);
   logger.info({ runId, listed: run?.listed }, "listing done");
   return run as Run;
+}
+
+const DEFAULT_LIST_IDLE_TIMEOUT_MS = 600_000;
+
+/**
+ * The document is migrated whatever the listing says of its updatedAt (the
+ * page holds its own), but a value that is not a timestamp means the source
+ * is not what it claims: one line per page names them.
+ */
+function reportOddUpdatedAt(documents: readonly ListedDocument[], runId: string, logger: Logger): void {
+  const odd = documents.filter((d) => typeof d.updatedAt !== "string" || !isValidTimestamp(d.updatedAt));
+  if (odd.length === 0) return;
+  logger.warn(
+    // null for an absent value, so the line shows it; at most 20 named per page
+    { runId, count: odd.length, documents: odd.slice(0, 20).map((d) => ({ id: d.id, updatedAt: d.updatedAt ?? null })) },
+    `${odd.length} listed documents have an updatedAt that is not an ISO-8601 timestamp; migrated anyway, \`porter verify\` cannot tell whether they are stale`,
+  );
 }

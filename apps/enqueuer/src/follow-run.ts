@@ -8,6 +8,8 @@ export interface RunProgress {
   status: RunStatus;
   /** True while the enqueuer is still listing: `listed` will grow. */
   listing: boolean;
+  /** Why the listing stopped before its end (see ListingGuard); null when it did not. */
+  listingError: string | null;
   listed: number;
   pending: number;
   running: number;
@@ -24,6 +26,8 @@ export interface RunProgress {
 export interface RunSummary {
   runId: string;
   status: RunStatus;
+  /** Set when the listing stopped before its end: the run migrated only part of the listing. */
+  listingError: string | null;
   listed: number;
   succeeded: number;
   failed: number;
@@ -53,6 +57,7 @@ export async function readProgress(pool: pg.Pool, runId: string): Promise<RunPro
     runId,
     status,
     listing: status === "listing",
+    listingError: run.listingError,
     listed: counts.listed,
     pending: counts.pending,
     running: counts.running,
@@ -69,6 +74,7 @@ export function toSummary(p: RunProgress): RunSummary {
   return {
     runId: p.runId,
     status: p.status,
+    listingError: p.listingError,
     listed: p.listed,
     succeeded: p.succeeded,
     failed: p.failed,

@@ -8,8 +8,10 @@ import {
   type Run,
 } from "@porter/db";
 import type { Logger } from "@porter/logger";
-import { isStorableText, isValidTimestamp, type Source } from "@porter/source";
+import { isValidTimestamp, type Source } from "@porter/source";
 import { listPage, type ListPolicy } from "./list-page.js";
+import { toListedId } from "./listed-ids.js";
+import { ListingGuard } from "./listing-guard.js";
 
 export interface VerifyDeps {
   pool: pg.Pool;
@@ -22,6 +24,8 @@ export interface VerifyOptions {
   list: ListPolicy;
   /** Ids reported per class of difference (the counts are always exact). */
   sampleSize: number;
+  /** Give up when pages bring no new id for this long (listing time only); default 10 minutes. */
+  listIdleTimeoutMs?: number;
   onPage?: (listedSoFar: number) => void;
 }
 
@@ -45,8 +49,10 @@ export interface VerifyReport {
  * Lists the legacy service again, page by page, into a temporary table and
  * compares it with the target in SQL (see listing-snapshot.ts). Memory stays
  * flat; the listing's transient faults are retried as the enqueuer does.
- * Ids Postgres cannot store are skipped as the enqueuer skips them; a
- * listing updatedAt that is not a valid timestamp is never counted stale.
+ * Ids that cannot be migrated are compared in the form the enqueuer records
+ * them (escaped, failed `invalid_id`); a listing updatedAt that is not a valid
+ * timestamp is never counted stale. A listing that would not end (see
+ * ListingGuard) fails the verification: its answer could not be trusted.
  */
 export async function verifyRun(deps: VerifyDeps, run: Run, options: VerifyOptions): Promise<VerifyReport> {
   const client = await deps.pool.connect();
@@ -55,19 +61,24 @@ export async function verifyRun(deps: VerifyDeps, run: Run, options: VerifyOptio
     await createListingSnapshot(client);
     let cursor: string | null = null;
     let seen = 0;
+    const guard = new ListingGuard(options.listIdleTimeoutMs ?? 600_000, null);
     do {
+      const started = performance.now();
       const page = await listPage(deps.source, cursor, options.pageSize, options.list, deps.logger);
-      const documents = page.documents.filter((d) => isStorableText(d.id));
-      if (documents.length > 0) {
-        await addListedPage(
-          client,
-          documents.map((d) => d.id),
-          documents.map((d) => (isValidTimestamp(d.updatedAt) ? d.updatedAt : null)),
-        );
-      }
+      const { documents } = page;
+      const added =
+        documents.length === 0
+          ? 0
+          : await addListedPage(
+              client,
+              documents.map((d) => toListedId(d.id)),
+              documents.map((d) => (typeof d.updatedAt === "string" && isValidTimestamp(d.updatedAt) ? d.updatedAt : null)),
+            );
       seen += documents.length;
       options.onPage?.(seen);
+      guard.page(added, performance.now() - started);
       cursor = page.nextCursor;
+      if (cursor !== null) guard.follow(cursor);
     } while (cursor !== null);
     const comparison = await compareWithListing(client, run.id, {
       sampleSize: options.sampleSize,

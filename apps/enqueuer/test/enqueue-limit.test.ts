@@ -1,51 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Redis } from "ioredis";
 import { createRun } from "@porter/db";
 import { createLogger } from "@porter/logger";
-import { createImportQueue, createRedis, type ImportQueue } from "@porter/queue";
-import { createHttpSource, type Source } from "@porter/source";
-import { createTestDatabase, createTestQueue, REDIS_URL, type TestDatabase, type TestQueue } from "@porter/testing";
+import type { Source } from "@porter/source";
 import { enqueueRun } from "../src/enqueue-run.js";
-import { allJobs, ledgerOf, OPTIONS } from "./enqueue-fixtures.js";
-import { startListingServer, type ListingServer, type ListingPage } from "./listing-server.js";
+import { allJobs, ledgerOf, openEnqueueHarness, OPTIONS, type EnqueueHarness } from "./enqueue-fixtures.js";
+import type { ListingPage, ListingServer } from "./listing-server.js";
 
-let db: TestDatabase;
-let tq: TestQueue;
-let connection: Redis;
-let queue: ImportQueue;
-const servers: ListingServer[] = [];
-const sources: Source[] = [];
+let h: EnqueueHarness;
 const logger = createLogger({ level: "silent", name: "enqueuer-test" });
 
 beforeAll(async () => {
-  db = await createTestDatabase("porter_enqueue_limit");
-  tq = createTestQueue("porter_enqueue_limit");
-  connection = createRedis(REDIS_URL, { role: "producer" });
-  queue = createImportQueue(connection, tq.prefix);
+  h = await openEnqueueHarness("porter_enqueue_limit");
 });
 
 afterAll(async () => {
-  await Promise.allSettled(sources.map((s) => s.close()));
-  await Promise.allSettled(servers.map((s) => s.close()));
-  await queue?.close();
-  await connection?.quit();
-  await tq?.drop();
-  await db?.drop();
+  await h?.close();
 });
 
-async function listingOf(pages: [string, ListingPage][]): Promise<{ server: ListingServer; source: Source }> {
-  const server = await startListingServer(new Map(pages));
-  const source = createHttpSource({ url: server.url, connections: 1, maxPageBytes: 1024 * 1024 });
-  servers.push(server);
-  sources.push(source);
-  return { server, source };
+function listingOf(pages: [string, ListingPage][]): Promise<{ server: ListingServer; source: Source }> {
+  return h.listing(new Map(pages));
 }
 
 async function runWithLimit(source: Source, limit: number) {
-  const run = await createRun(db.pool, { limit });
-  const done = await enqueueRun({ pool: db.pool, queue, source, logger }, run.id, { ...OPTIONS, limit });
-  const ledger = await ledgerOf(db.pool, run.id);
-  const jobs = (await allJobs(queue)).filter((j) => j.data.runId === run.id);
+  const run = await createRun(h.db.pool, { limit });
+  const done = await enqueueRun({ pool: h.db.pool, queue: h.queue, source, logger }, run.id, { ...OPTIONS, limit });
+  const ledger = await ledgerOf(h.db.pool, run.id);
+  const jobs = (await allJobs(h.queue)).filter((j) => j.data.runId === run.id);
   return { done, ledger, jobs };
 }
 

@@ -106,7 +106,7 @@ describe("enqueueRun", () => {
   it("skips ledger rows that are no longer pending when a page is listed again", async () => {
     const run = await createRun(db.pool, {});
     await db.pool.query(
-      "INSERT INTO service_imports (run_id, legacy_id, status) VALUES ($1, 'a', 'succeeded'), ($1, 'b', 'failed')",
+      "INSERT INTO service_imports (run_id, legacy_id, legacy_key, status) VALUES ($1, 'a', sha256('a'), 'succeeded'), ($1, 'b', sha256('b'), 'failed')",
       [run.id],
     );
     await db.pool.query("UPDATE import_runs SET listed = 2 WHERE id = $1", [run.id]);

@@ -70,6 +70,8 @@ export const envSchema = z.object({
     .regex(/^[^:\s]+$/, { message: "expected a prefix without ':' or spaces, e.g. porter or {porter}" })
     .default("porter"),
   LIST_PAGE_SIZE: int(1, 1_000).default(500),
+  /** A listing whose pages bring no new id for this long (listing time, not waits for the queue) is stopped. */
+  LIST_IDLE_TIMEOUT_MS: ms(100).default(600_000),
   MAX_PAGE_BYTES: int(1_024).default(32 * 1024 * 1024),
   /** Bytes of pages one worker process holds at once (read, parsed, waiting to load); at least MAX_PAGE_BYTES. */
   MAX_INFLIGHT_BYTES: int(1_024).default(96 * 1024 * 1024),

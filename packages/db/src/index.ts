@@ -1,6 +1,7 @@
 export { createPool, type PoolOptions, type Queryable } from "./pool.js";
 export { ensureDatabase, migrateDatabase } from "./migrate.js";
 export * as schema from "./schema.js";
+export { escapedLegacyKey, escapeLegacyId, legacyKey } from "./legacy-key.js";
 export * from "./ledger/index.js";
 export * from "./target/index.js";
 export * from "./verify/index.js";

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  customType,
   index,
   integer,
   jsonb,
@@ -11,6 +12,9 @@ import {
   unique,
   uuid,
 } from "drizzle-orm/pg-core";
+
+/** Raw bytes: the SHA-256 keys of legacy ids (see legacy-key.ts). */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
 // Timestamps keep Postgres's full microsecond precision and their offset.
 const tstz = (name: string) => timestamp(name, { withTimezone: true, precision: 6, mode: "string" });
@@ -26,6 +30,8 @@ export const importRuns = pgTable("import_runs", {
   cursor: text("cursor"),
   /** Distinct legacy ids written to the ledger so far. */
   listed: integer("listed").notNull().default(0),
+  /** Why the listing stopped before its end (a cursor seen twice, no progress): what was listed is still migrated. */
+  listingError: text("listing_error"),
   options: jsonb("options").notNull().default(sql`'{}'::jsonb`),
   startedAt: tstz("started_at").notNull().defaultNow(),
   listedAt: tstz("listed_at"),
@@ -41,7 +47,10 @@ export const serviceImports = pgTable(
     runId: uuid("run_id")
       .notNull()
       .references(() => importRuns.id, { onDelete: "cascade" }),
+    /** The id as listed; escaped as a JSON string literal when Postgres text cannot hold it (an `invalid_id` failure). */
     legacyId: text("legacy_id").notNull(),
+    /** What makes the id unique in the run: a digest, since ids can be longer than a btree entry (legacy-key.ts). */
+    legacyKey: bytea("legacy_key").notNull(),
     status: importStatus("status").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     errorKind: text("error_kind"),
@@ -54,7 +63,7 @@ export const serviceImports = pgTable(
     finishedAt: tstz("finished_at"),
   },
   (t) => [
-    unique("service_imports_run_legacy_unique").on(t.runId, t.legacyId),
+    unique("service_imports_run_legacy_key_unique").on(t.runId, t.legacyKey),
     index("service_imports_run_status_idx").on(t.runId, t.status),
   ],
 );
@@ -64,7 +73,12 @@ export const documents = pgTable(
   "documents",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    legacyId: text("legacy_id").notNull().unique("documents_legacy_id_unique"),
+    legacyId: text("legacy_id").notNull(),
+    /** sha256 of legacy_id's UTF-8, computed by Postgres: unique whatever the id's length (legacy-key.ts). */
+    legacyKey: bytea("legacy_key")
+      .notNull()
+      .generatedAlwaysAs(sql`porter_legacy_key(legacy_id)`)
+      .unique("documents_legacy_key_unique"),
     title: text("title").notNull(),
     body: text("body").notNull(),
     authorId: text("author_id").notNull(),

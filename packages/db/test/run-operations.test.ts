@@ -98,6 +98,15 @@ describe("listFailures and requeueFailed", () => {
     expect(await requeueFailed(db.pool, seed.runId)).toEqual([]);
   });
 
+  it("never requeues an invalid_id row: it has no job to run and could only fail again", async () => {
+    const run = await createRun(db.pool, {});
+    await recordListedPage(db.pool, run.id, ["good", { id: "bad\u0000", problem: "holds NUL" }]);
+    await checkpointListing(db.pool, run.id, null);
+    expect(await requeueFailed(db.pool, run.id)).toEqual([]);
+    expect(await requeueFailed(db.pool, run.id, "invalid_id")).toEqual([]);
+    expect(await listFailures(db.pool, run.id, { limit: 10 })).toMatchObject([{ kind: "invalid_id", legacyId: '"bad\\u0000"' }]);
+  });
+
   it("requeues nothing in a rolled-back run", async () => {
     const seed = await seedRun(db.pool, ["x"]);
     await fail(db.pool, ledgerId(seed, "x"), "not_found");

@@ -2,7 +2,7 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@porter/testing";
 import { countByStatus, loadBatch, recordListedPage } from "../src/index.js";
-import { sampleDocument, seedRun } from "./fixtures.js";
+import { ledgerId, sampleDocument, seedRun } from "./fixtures.js";
 
 /*
  * The work a listing page or a load batch does must follow the page, not the
@@ -55,7 +55,7 @@ describe("a listing page on a run of 20,000 rows, without statistics", () => {
   it("probes one index entry per id of the page and never scans the run", async () => {
     const seed = await seedRun(db.pool, ["seed-0"]);
     await db.pool.query(
-      "INSERT INTO service_imports (run_id, legacy_id) SELECT $1, 'old-' || g FROM generate_series(1, $2::int) g",
+      "INSERT INTO service_imports (run_id, legacy_id, legacy_key) SELECT $1, 'old-' || g, sha256(convert_to('old-' || g, 'UTF8')) FROM generate_series(1, $2::int) g",
       [seed.runId, BIG],
     );
     const page = [...Array.from({ length: 10 }, (_, k) => `old-${k + 1}`), ...Array.from({ length: 500 }, (_, k) => `new-${k}`)];
@@ -127,11 +127,12 @@ describe("counting a run of 20,000 documents by status, without statistics", () 
   it("reads only the unfinished and failed rows, not the succeeded ones", async () => {
     const seed = await seedRun(db.pool, ["waiting", "broken"]);
     await db.pool.query(
-      `INSERT INTO service_imports (run_id, legacy_id, status) SELECT $1, 'done-' || g, 'succeeded' FROM generate_series(1, $2::int) g`,
+      `INSERT INTO service_imports (run_id, legacy_id, legacy_key, status)
+       SELECT $1, 'done-' || g, sha256(convert_to('done-' || g, 'UTF8')), 'succeeded' FROM generate_series(1, $2::int) g`,
       [seed.runId, BIG],
     );
     await db.pool.query("UPDATE import_runs SET listed = listed + $2 WHERE id = $1", [seed.runId, BIG]);
-    await db.pool.query("UPDATE service_imports SET status = 'failed' WHERE run_id = $1 AND legacy_id = 'broken'", [seed.runId]);
+    await db.pool.query("UPDATE service_imports SET status = 'failed' WHERE id = $1", [ledgerId(seed, "broken")]);
 
     const client = await db.pool.connect();
     try {

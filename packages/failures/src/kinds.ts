@@ -11,6 +11,10 @@ export const FAILURE_KINDS = {
   db_unavailable: { retryable: true, meaning: "Postgres could not be reached or dropped the connection." },
   db_error: { retryable: true, meaning: "Postgres refused the write for a reason that may pass (deadlock, serialization, resources)." },
   // permanent: retrying gives the same answer, so the document fails at once
+  invalid_id: {
+    retryable: false,
+    meaning: "The listing gave an id Porter cannot migrate: empty, or holding NUL or a lone surrogate, which Postgres text cannot store.",
+  },
   not_found: { retryable: false, meaning: "The legacy service answered 404 for a listed id." },
   http_4xx: { retryable: false, meaning: "The legacy service refused the request (4xx other than 404/429), e.g. a bad LEGACY_TOKEN." },
   no_embedded_json: { retryable: false, meaning: "The page has no <script id=\"document-data\"> tag." },
@@ -26,8 +30,8 @@ export const FAILURE_KINDS = {
 
 export type FailureKind = keyof typeof FAILURE_KINDS;
 
-/** Where in the attempt the failure happened. */
-export type Stage = "fetch" | "extract" | "load";
+/** Where the failure happened: in the listing (before any attempt), or in an attempt's fetch, extract or load. */
+export type Stage = "list" | "fetch" | "extract" | "load";
 
 export function isFailureKind(value: string): value is FailureKind {
   return Object.hasOwn(FAILURE_KINDS, value);

@@ -12,6 +12,7 @@ describe("retryable comes from the kind table", () => {
         "http_4xx",
         "http_5xx",
         "invalid_document",
+        "invalid_id",
         "invalid_json",
         "network",
         "no_embedded_json",

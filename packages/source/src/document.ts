@@ -25,6 +25,16 @@ function textProblem(value: string): string {
   return `is not well-formed unicode (lone surrogate at index ${lone?.index ?? "?"})`;
 }
 
+/**
+ * Why a listed id cannot be migrated, or undefined when it can: an empty id
+ * names no document URL, and Postgres text cannot hold NUL or a lone surrogate.
+ */
+export function idProblem(id: string): string | undefined {
+  if (id === "") return "the id is empty, so no document URL can name it";
+  if (!isStorableText(id)) return `the id ${textProblem(id)}`;
+  return undefined;
+}
+
 const text = z.string().check((ctx) => {
   if (!isStorableText(ctx.value)) {
     ctx.issues.push({ code: "custom", message: `expected storable text, but the string ${textProblem(ctx.value)}`, input: ctx.value });

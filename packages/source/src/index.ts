@@ -1,4 +1,4 @@
-export { legacyDocumentSchema, parseLegacyDocument, isStorableText, isValidTimestamp, type LegacyDocument } from "./document.js";
+export { legacyDocumentSchema, parseLegacyDocument, idProblem, isStorableText, isValidTimestamp, type LegacyDocument } from "./document.js";
 export { extractEmbeddedJson, extractDocument } from "./extract.js";
 export { documentPath, encodePathSegment } from "./document-path.js";
 export { listPageSchema, parseListPage } from "./listing.js";

@@ -4,7 +4,9 @@ import { describeIssues } from "./issues.js";
 import type { ListPage } from "./source.js";
 
 export const listPageSchema = z.object({
-  documents: z.array(z.object({ id: z.string().min(1, { error: "expected a non-empty string" }), updatedAt: z.string() })),
+  // Any updatedAt is taken and judged later (the enqueuer reports odd ones), and so is any
+  // string id (an empty one fails alone as invalid_id): one entry cannot stop the listing.
+  documents: z.array(z.object({ id: z.string(), updatedAt: z.unknown().optional() })),
   nextCursor: z.string().nullable(),
 });
 

@@ -1,7 +1,8 @@
 /** One entry of the legacy listing. */
 export interface ListedDocument {
   id: string;
-  updatedAt: string;
+  /** As the listing gave it: an ISO-8601 string when the source keeps the contract, but any JSON value (or absent) when not. */
+  updatedAt?: unknown;
 }
 
 /** One page of the legacy listing; a page may be empty while `nextCursor` is not null. */

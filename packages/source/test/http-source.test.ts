@@ -314,9 +314,15 @@ describe("list", () => {
     expect(f.message).toMatch(/^GET listing after cursor "cur": the listing is not valid JSON: /);
   });
 
+  it("takes an empty id and any updatedAt as listed: the enqueuer judges each entry alone", async () => {
+    const documents = [{ id: "" }, { id: "a", updatedAt: 5 }, { id: "b", updatedAt: null }, { id: "c", updatedAt: "yesterday" }];
+    server.handler = (_req, res) => res.end(JSON.stringify({ documents, nextCursor: null }));
+    expect(await source.list(null, 10)).toEqual({ documents, nextCursor: null });
+  });
+
   it.each([
-    [{ documents: [{ id: "a", updatedAt: "t" }, { id: "", updatedAt: "t" }], nextCursor: null }, "documents[1].id"],
-    [{ documents: [{ id: "a" }], nextCursor: null }, "documents[0].updatedAt"],
+    [{ documents: [{ id: "a", updatedAt: "t" }, { id: 7, updatedAt: "t" }], nextCursor: null }, "documents[1].id"],
+    [{ documents: [{ updatedAt: "t" }], nextCursor: null }, "documents[0].id"],
     [{ documents: [], nextCursor: 5 }, "nextCursor"],
     [{ documents: [] }, "nextCursor"],
     [{ items: [], nextCursor: null }, "documents"],

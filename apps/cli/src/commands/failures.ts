@@ -11,7 +11,9 @@ export interface FailuresFlags {
 
 function textOf(f: FailureRow): string {
   const message = (f.message ?? "").replaceAll("\n", "\n    ");
-  return `${JSON.stringify(f.legacyId)}  ${f.kind}  stage=${f.stage ?? "-"}  attempts=${f.attempts}\n    ${message}\n`;
+  // An invalid id is stored already escaped, as a JSON string literal.
+  const id = f.kind === "invalid_id" ? f.legacyId : JSON.stringify(f.legacyId);
+  return `${id}  ${f.kind}  stage=${f.stage ?? "-"}  attempts=${f.attempts}\n    ${message}\n`;
 }
 
 /**

@@ -14,6 +14,9 @@ export async function requeueCommand(runId: string, flags: { kind?: string }): P
   const config = loadConfig();
   const session = openOperatorSession(config);
   try {
+    if (flags.kind === "invalid_id") {
+      throw new UsageError("invalid_id failures cannot be requeued: the listed id itself cannot be migrated; fix it at the source and start a new run");
+    }
     const run = await requireRun(session.pool, config, runId);
     if (!REQUEUEABLE_RUN_STATUSES.includes(run.status)) {
       throw new UsageError(`run ${runId} is ${run.status}: only a listing, running or completed run can be requeued`);

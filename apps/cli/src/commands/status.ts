@@ -18,6 +18,7 @@ export async function statusCommand(runId: string, flags: { json: boolean }): Pr
       runId,
       status: progress.status,
       listed: progress.listed,
+      listingError: progress.listingError,
       counts: {
         pending: progress.pending,
         running: progress.running,
@@ -35,6 +36,7 @@ export async function statusCommand(runId: string, flags: { json: boolean }): Pr
     } else {
       const lines = [
         `run ${runId}: ${status.status}, ${status.listed} listed, ${status.docsPerSecond} docs/s`,
+        ...(status.listingError === null ? [] : [`  the listing stopped before its end: ${status.listingError}`]),
         ...Object.entries(status.counts).map(([k, v]) => `  ${k.padEnd(12)} ${v}`),
         ...(Object.keys(failuresByKind).length ? ["failures by kind:"] : []),
         ...Object.entries(failuresByKind).map(([k, v]) => `  ${k.padEnd(18)} ${v}`),

@@ -38,6 +38,7 @@ export async function verifyCommand(runId: string, flags: { json: boolean }): Pr
       pageSize: config.listPageSize,
       list: { timeoutMs: config.jobTimeoutMs, attempts: config.jobAttempts, backoffBaseMs: config.backoffBaseMs },
       sampleSize: flags.json ? JSON_SAMPLE : TEXT_SAMPLE,
+      listIdleTimeoutMs: config.listIdleTimeoutMs,
     });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -25,7 +25,8 @@ export function runSummary(p: RunProgress, run: Run): Html {
       <span data-count="succeeded">${p.succeeded}</span> succeeded · <strong data-count="failed">${p.failed}</strong> failed ·
       <span data-count="left">${p.pending + p.running}</span> left of ${p.listed}${p.listing ? " listed so far" : ""} ·
       ${p.rolledBack} rolled back · ${p.docsPerSecond.toFixed(0)} docs/s · ETA ${duration(p.etaMs)}
-      <br><span class="muted">started ${when(run.startedAt)} · finished ${when(run.finishedAt)}</span></p>`;
+      <br><span class="muted">started ${when(run.startedAt)} · finished ${when(run.finishedAt)}</span>
+      ${run.listingError === null ? "" : html`<br><strong class="listing-error">The listing stopped before its end: ${run.listingError}</strong>`}</p>`;
 }
 
 function action(path: string, csrf: (action: string) => string, fields: Html, label: Html, question?: string): Html {
@@ -56,7 +57,7 @@ export function runPage(d: RunPageData): Html {
     ${d.failures.length === 0 ? html`<p class="muted">No failed documents.</p>` : ""}
     ${d.failures.map(
       (g) => html`<h3 class="kind" data-kind="${g.kind}"><code>${g.kind}</code> — ${g.count}
-        ${action(`${base}/requeue`, d.csrf, html`<input type="hidden" name="kind" value="${g.kind}">`, html`<button type="submit">Requeue these</button>`)}</h3>
+        ${g.kind === "invalid_id" ? "" : action(`${base}/requeue`, d.csrf, html`<input type="hidden" name="kind" value="${g.kind}">`, html`<button type="submit">Requeue these</button>`)}</h3>
       <table><thead><tr><th>legacy id</th><th>stage</th><th>attempts</th><th>message</th></tr></thead><tbody>
       ${g.rows.map(
         (f) => html`<tr><td><code>${f.legacyId}</code></td><td>${f.stage ?? "—"}</td><td>${f.attempts}</td>

@@ -1,7 +1,8 @@
 export { createRun } from "./create-run.js";
 export { getRun } from "./get-run.js";
-export { recordListedPage, type LedgerRow } from "./record-listed-page.js";
+export { recordListedPage, type InvalidListedId, type LedgerRow } from "./record-listed-page.js";
 export { checkpointListing } from "./checkpoint-listing.js";
+export { stopListing } from "./stop-listing.js";
 export { recordFailure, type FailureRecord } from "./record-failure.js";
 export { completeRunIfDone } from "./complete-run-if-done.js";
 export { countByStatus, type StatusCounts } from "./count-by-status.js";

@@ -1,4 +1,5 @@
 import type { Queryable } from "../pool.js";
+import { escapedLegacyKey, escapeLegacyId, legacyKey } from "../legacy-key.js";
 import type { ImportStatus } from "./types.js";
 
 export interface LedgerRow {
@@ -7,12 +8,21 @@ export interface LedgerRow {
   status: ImportStatus;
 }
 
+/** A listed id that cannot be migrated, and why: its row is recorded `failed`, kind `invalid_id`. */
+export interface InvalidListedId {
+  id: string;
+  problem: string;
+}
+
 /**
  * Writes one listing page into the ledger, in one statement.
- * $1 run id, $2 legacy ids (text[], in listing order, duplicates allowed),
- * $3 at most this many new rows (null: no cap; how `porter run --limit` stops
+ * $1 run id; per id, in listing order, duplicates allowed: $2 the stored
+ * legacy id (the id, or its escaped form for an invalid one), $3 its key
+ * (what makes it unique: legacy-key.ts), $4 null, or why the id is invalid;
+ * $5 at most this many new rows (null: no cap; how `porter run --limit` stops
  * at exactly N distinct documents).
- * Inserts a `pending` row per id the run has not seen, adds the number of new
+ * Inserts a `pending` row per id the run has not seen (an invalid one
+ * `failed`, kind `invalid_id`, stage `list`: every listed id has its row), adds the number of new
  * rows to `import_runs.listed` (so `listed` always equals the run's row count),
  * and returns every row of the page, new or old, once per id: the caller
  * enqueues the ones still `pending` (job id = row id, so a page listed twice
@@ -26,9 +36,23 @@ export interface LedgerRow {
 export async function recordListedPage(
   db: Queryable,
   runId: string,
-  legacyIds: string[],
+  ids: readonly (string | InvalidListedId)[],
   maxNew: number | null = null,
 ): Promise<{ rows: LedgerRow[]; listed: number; listing: boolean }> {
+  const stored: string[] = [];
+  const keys: Buffer[] = [];
+  const problems: (string | null)[] = [];
+  for (const entry of ids) {
+    if (typeof entry === "string") {
+      stored.push(entry);
+      keys.push(legacyKey(entry));
+      problems.push(null);
+    } else {
+      stored.push(escapeLegacyId(entry.id));
+      keys.push(escapedLegacyKey(entry.id));
+      problems.push(entry.problem);
+    }
+  }
   const { rows } = await db.query(
     {
       // Unnamed: planned with this page's ids (see `known` for why the shape
@@ -37,24 +61,32 @@ export async function recordListedPage(
       WITH run AS (
         SELECT id FROM import_runs WHERE id = $1 AND status = 'listing' FOR UPDATE
       ), ids AS (
-        SELECT legacy_id, min(n) AS n FROM unnest($2::text[]) WITH ORDINALITY AS t(legacy_id, n) GROUP BY legacy_id
+        SELECT DISTINCT ON (legacy_key) legacy_key, legacy_id, problem, n
+          FROM unnest($2::text[], $3::bytea[], $4::text[]) WITH ORDINALITY AS t(legacy_id, legacy_key, problem, n)
+         ORDER BY legacy_key, n
       ), known AS MATERIALIZED (
         -- LATERAL ... LIMIT 1 keeps this one unique-index probe per id whatever the
         -- statistics say: without them (autovacuum off, never analyzed) the planner
         -- guessed a run has a few hundred rows and hashed all of its rows per page.
-        SELECT ids.legacy_id, ids.n, s.id, s.status
+        SELECT ids.legacy_id, ids.legacy_key, ids.problem, ids.n, s.id, s.status
           FROM ids
           LEFT JOIN LATERAL (
-            SELECT s.id, s.status FROM service_imports s WHERE s.run_id = $1 AND s.legacy_id = ids.legacy_id LIMIT 1
+            SELECT s.id, s.status FROM service_imports s WHERE s.run_id = $1 AND s.legacy_key = ids.legacy_key LIMIT 1
           ) s ON true
       ), fresh AS (
-        SELECT legacy_id FROM known
+        SELECT legacy_id, legacy_key, problem FROM known
          WHERE id IS NULL AND EXISTS (SELECT 1 FROM run)
-         ORDER BY n LIMIT $3
+         ORDER BY n LIMIT $5
       ), inserted AS (
-        INSERT INTO service_imports (run_id, legacy_id)
-        SELECT $1, legacy_id FROM fresh ORDER BY legacy_id
-        ON CONFLICT (run_id, legacy_id) DO NOTHING
+        INSERT INTO service_imports (run_id, legacy_id, legacy_key, status, error_kind, error_stage, last_error, finished_at)
+        SELECT $1, legacy_id, legacy_key,
+               CASE WHEN problem IS NULL THEN 'pending' ELSE 'failed' END::import_status,
+               CASE WHEN problem IS NULL THEN NULL ELSE 'invalid_id' END,
+               CASE WHEN problem IS NULL THEN NULL ELSE 'list' END,
+               problem,
+               CASE WHEN problem IS NULL THEN NULL ELSE now() END
+          FROM fresh ORDER BY legacy_key
+        ON CONFLICT (run_id, legacy_key) DO NOTHING
         RETURNING id, legacy_id, status
       ), counted AS (
         UPDATE import_runs SET listed = listed + (SELECT count(*) FROM inserted), updated_at = now()
@@ -71,7 +103,7 @@ export async function recordListedPage(
           SELECT id, legacy_id, status FROM known WHERE id IS NOT NULL
         ) AS page ON true`,
     },
-    [runId, legacyIds, maxNew],
+    [runId, stored, keys, problems, maxNew],
   );
   const typed = rows as { id: string | null; legacy_id: string; status: ImportStatus; listed: number | null; listing: boolean }[];
   return {

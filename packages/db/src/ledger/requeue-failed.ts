@@ -14,7 +14,8 @@ export const REQUEUEABLE_RUN_STATUSES: readonly RunStatus[] = ["listing", "runni
 /**
  * Puts a run's `failed` documents (all, or one error kind) back to `pending`,
  * in one statement, and returns them so the caller can add their jobs.
- * $1 run id, $2 error kind or null (all kinds).
+ * $1 run id, $2 error kind or null (all kinds). `invalid_id` rows are never
+ * requeued: the listed id itself cannot be migrated.
  *
  * - `attempts` starts again at 0 and `finished_at` is cleared; `error_kind`,
  *   `error_stage`, `last_error` and `stacktrace` are KEPT, so the last failure
@@ -43,6 +44,8 @@ export async function requeueFailed(db: Queryable, runId: string, kind?: string)
          FROM run
         WHERE s.run_id = run.id AND s.status = 'failed'
           AND ($2::text IS NULL OR coalesce(s.error_kind, 'unknown') = $2)
+          -- an id that cannot be migrated has nothing a job could do: it would only fail again
+          AND s.error_kind IS DISTINCT FROM 'invalid_id'
        RETURNING s.id, s.run_id, s.legacy_id
      ), reopened AS (
        UPDATE import_runs

@@ -1,6 +1,6 @@
 import type { Run } from "./types.js";
 
-export const RUN_COLUMNS = `id, status, cursor, listed, options,
+export const RUN_COLUMNS = `id, status, cursor, listed, listing_error, options,
   started_at::text AS started_at, listed_at::text AS listed_at, finished_at::text AS finished_at`;
 
 export function toRun(row: Record<string, unknown>): Run {
@@ -9,6 +9,7 @@ export function toRun(row: Record<string, unknown>): Run {
     status: row.status as Run["status"],
     cursor: row.cursor as string | null,
     listed: row.listed as number,
+    listingError: row.listing_error as string | null,
     options: row.options as Record<string, unknown>,
     startedAt: row.started_at as string,
     listedAt: row.listed_at as string | null,

@@ -8,6 +8,8 @@ export interface Run {
   status: RunStatus;
   cursor: string | null;
   listed: number;
+  /** Why the listing stopped before its end; null when it ran to its end (or still runs). */
+  listingError: string | null;
   options: Record<string, unknown>;
   startedAt: string;
   listedAt: string | null;

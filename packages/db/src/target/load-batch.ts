@@ -4,7 +4,7 @@ import type { LoadInput } from "./load-document.js";
 /**
  * Statement 1 of a group commit: for every input whose ledger row is not
  * rolled back, marks the row `succeeded` and upserts its document by
- * legacy_id. Returns (document id, ledger id) of what it loaded.
+ * legacy_id (through its key: legacy-key.ts). Returns (document id, ledger id) of what it loaded.
  * Arrays, one element per document, all the same length:
  * $1 ledger ids, $2 run ids, $3 legacy ids (distinct), $4 titles, $5 bodies,
  * $6 author ids, $7 author names, $8 tags (each a JSON array: tag lists differ
@@ -32,7 +32,7 @@ SELECT i.legacy_id, i.title, i.body, i.author_id, i.author_name,
        ARRAY(SELECT jsonb_array_elements_text(i.tags::jsonb)), i.created_at, i.updated_at, i.run_id, now()
   FROM input i JOIN ledger l ON l.id = i.ledger_id
  ORDER BY i.legacy_id
-ON CONFLICT (legacy_id) DO UPDATE
+ON CONFLICT (legacy_key) DO UPDATE
    SET title = EXCLUDED.title, body = EXCLUDED.body, author_id = EXCLUDED.author_id,
        author_name = EXCLUDED.author_name, tags = EXCLUDED.tags, created_at = EXCLUDED.created_at,
        updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id, imported_at = EXCLUDED.imported_at

@@ -25,8 +25,8 @@ export interface LoadInput {
 
 /**
  * Statement 1: marks the ledger row `succeeded` unless it was rolled back
- * meanwhile, and only if it did, upserts `documents` by legacy_id (the row
- * keeps its id). Returns the document's id, or no row.
+ * meanwhile, and only if it did, upserts `documents` by legacy_id, through
+ * its key (legacy-key.ts; the row keeps its id). Returns the document's id, or no row.
  * $1 ledger id, $2 run id, $3 legacy id, $4 title, $5 body, $6 author id,
  * $7 author name, $8 tags, $9 created at, $10 updated at, $11 attempts,
  * $12 duration ms.
@@ -41,7 +41,7 @@ WITH ledger AS (
 )
 INSERT INTO documents AS d (legacy_id, title, body, author_id, author_name, tags, created_at, updated_at, run_id, imported_at)
 SELECT $3, $4, $5, $6, $7, $8::text[], $9::timestamptz, $10::timestamptz, $2, now() FROM ledger
-ON CONFLICT (legacy_id) DO UPDATE
+ON CONFLICT (legacy_key) DO UPDATE
    SET title = EXCLUDED.title, body = EXCLUDED.body, author_id = EXCLUDED.author_id,
        author_name = EXCLUDED.author_name, tags = EXCLUDED.tags, created_at = EXCLUDED.created_at,
        updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id, imported_at = EXCLUDED.imported_at

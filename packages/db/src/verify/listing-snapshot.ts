@@ -1,4 +1,6 @@
 import type pg from "pg";
+import { escapedLegacyKey, escapeLegacyId, legacyKey } from "../legacy-key.js";
+import type { InvalidListedId } from "../ledger/record-listed-page.js";
 
 /**
  * `porter verify` lists the legacy service again into a temporary table of
@@ -13,23 +15,33 @@ const TABLE = "porter_verify_listing";
 /** Creates (or empties) the session's listing table. */
 export async function createListingSnapshot(client: pg.ClientBase): Promise<void> {
   await client.query(`DROP TABLE IF EXISTS pg_temp.${TABLE}`);
-  await client.query(`CREATE TEMP TABLE ${TABLE} (legacy_id text PRIMARY KEY, updated_at timestamptz)`);
+  await client.query(`CREATE TEMP TABLE ${TABLE} (legacy_key bytea PRIMARY KEY, legacy_id text NOT NULL, updated_at timestamptz)`);
 }
 
 /**
- * Adds one listing page. $1 legacy ids, $2 their updatedAt (timestamptz text,
- * or null when the source gave one Postgres cannot read; such an id is never
- * counted stale). An id seen twice keeps its latest updatedAt.
+ * Adds one listing page. $1 legacy ids as the ledger stores them (an invalid
+ * id escaped), $2 their keys (legacy-key.ts), $3 their updatedAt
+ * (timestamptz text, or null when the source gave one Postgres cannot read;
+ * such an id is never counted stale). An id seen twice keeps its latest updatedAt.
+ * Returns how many ids were new to the table.
  */
-export async function addListedPage(client: pg.ClientBase, legacyIds: string[], updatedAt: (string | null)[]): Promise<void> {
-  await client.query(
-    `INSERT INTO ${TABLE} AS l (legacy_id, updated_at)
-     SELECT DISTINCT ON (legacy_id) legacy_id, updated_at
-       FROM unnest($1::text[], $2::timestamptz[]) AS t(legacy_id, updated_at)
-      ORDER BY legacy_id, updated_at DESC NULLS LAST
-     ON CONFLICT (legacy_id) DO UPDATE SET updated_at = greatest(l.updated_at, EXCLUDED.updated_at)`,
-    [legacyIds, updatedAt],
+export async function addListedPage(
+  client: pg.ClientBase,
+  ids: readonly (string | InvalidListedId)[],
+  updatedAt: (string | null)[],
+): Promise<number> {
+  const stored = ids.map((e) => (typeof e === "string" ? e : escapeLegacyId(e.id)));
+  const keys = ids.map((e) => (typeof e === "string" ? legacyKey(e) : escapedLegacyKey(e.id)));
+  const { rows } = await client.query<{ inserted: boolean }>(
+    `INSERT INTO ${TABLE} AS l (legacy_key, legacy_id, updated_at)
+     SELECT DISTINCT ON (legacy_key) legacy_key, legacy_id, updated_at
+       FROM unnest($1::text[], $2::bytea[], $3::timestamptz[]) AS t(legacy_id, legacy_key, updated_at)
+      ORDER BY legacy_key, updated_at DESC NULLS LAST
+     ON CONFLICT (legacy_key) DO UPDATE SET updated_at = greatest(l.updated_at, EXCLUDED.updated_at)
+     RETURNING (xmax = 0) AS inserted`,
+    [stored, keys, updatedAt],
   );
+  return rows.filter((r) => r.inserted).length;
 }
 
 /** How many documents fall in one class of difference, and the first of them by legacy id. */
@@ -81,12 +93,12 @@ export async function compareWithListing(
   const values = [runId, options.onlyRunIds, Math.max(1, size)];
   // Listed ids in scope, with this run's ledger status (null: no row in this run).
   const scoped = `
-    SELECT l.legacy_id, l.updated_at, s.status
+    SELECT l.legacy_key, l.legacy_id, l.updated_at, s.status
       FROM ${TABLE} l
-      LEFT JOIN service_imports s ON s.run_id = $1 AND s.legacy_id = l.legacy_id
+      LEFT JOIN service_imports s ON s.run_id = $1 AND s.legacy_key = l.legacy_key
      WHERE NOT $2::boolean OR s.id IS NOT NULL`;
   const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${scoped}) x`, values.slice(0, 2));
-  const absent = `FROM (${scoped}) x WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.legacy_id = x.legacy_id)`;
+  const absent = `FROM (${scoped}) x WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.legacy_key = x.legacy_key)`;
   const missing = await sample(
     client,
     `SELECT x.legacy_id, count(*) OVER ()::int AS total ${absent} AND x.status IS DISTINCT FROM 'failed'
@@ -104,7 +116,7 @@ export async function compareWithListing(
     client,
     `SELECT d.legacy_id, count(*) OVER ()::int AS total
        FROM documents d
-      WHERE d.run_id = $1 AND NOT EXISTS (SELECT 1 FROM ${TABLE} l WHERE l.legacy_id = d.legacy_id)
+      WHERE d.run_id = $1 AND NOT EXISTS (SELECT 1 FROM ${TABLE} l WHERE l.legacy_key = d.legacy_key)
       ORDER BY d.legacy_id LIMIT $2`,
     [runId, Math.max(1, size)],
     size,
@@ -112,7 +124,7 @@ export async function compareWithListing(
   const stale = await sample(
     client,
     `SELECT x.legacy_id, count(*) OVER ()::int AS total
-       FROM (${scoped}) x JOIN documents d ON d.legacy_id = x.legacy_id
+       FROM (${scoped}) x JOIN documents d ON d.legacy_key = x.legacy_key
       WHERE x.updated_at > d.updated_at
       ORDER BY x.legacy_id LIMIT $3`,
     values,
