@@ -40,7 +40,9 @@ describe("npm run bench", () => {
       process.execPath,
       [
         `${ROOT}bench/dist/main.js`,
-        ...["--docs", String(DOCS), "--workers", "1", "--concurrency", "20", "--fault-mix", "0.1"],
+        // The baseline opens one Postgres connection per document in flight: 100 by default
+        // would take the machine's max_connections (100) from the test files running beside it.
+        ...["--docs", String(DOCS), "--workers", "1", "--concurrency", "20", "--baseline-concurrency", "20", "--fault-mix", "0.1"],
         ...["--out", out, "--db-prefix", prefix],
       ],
       { env: { ...process.env, BENCH_POSTGRES_URL: POSTGRES_URL, REDIS_URL }, timeout: 150_000 },

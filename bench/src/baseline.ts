@@ -1,6 +1,7 @@
 /**
  * The baseline: what a user would write without a queue. List every id, then
- * fetch + extract + load each document in its own transaction, 100 at a time.
+ * fetch + extract + load each document in its own transaction, `concurrency` (default 100)
+ * at a time, each with its own Postgres connection.
  * Same extractor and same target tables as Porter; no ledger, no retries.
  * Prints one JSON line: { docs, failed, durationMs, docsPerSecond, p50Ms, p95Ms }.
  *
@@ -72,8 +73,9 @@ await Promise.all(
         const html = await source.fetchPage(id, AbortSignal.timeout(30_000));
         await load(extractDocument(html, id));
         times.push(performance.now() - t);
-      } catch {
+      } catch (err) {
         failed++;
+        process.stderr.write(`baseline: ${id}: ${err instanceof Error ? err.message : String(err)}\n`);
       }
     }
   }),

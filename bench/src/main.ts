@@ -9,7 +9,8 @@
  * first 1–2 requests (a third each: 429 with Retry-After, 5xx, connection
  * reset), to show what retries cost.
  *
- *   npm run bench -- [--docs N] [--workers W] [--concurrency C] [--fault-mix R] [--no-baseline] [--no-prerender]
+ *   npm run bench -- [--docs N] [--workers W] [--concurrency C] [--baseline-concurrency C] [--fault-mix R]
+ *                    [--no-baseline] [--no-prerender]
  *                    [--out DIR] [--db-prefix NAME]
  *
  * --out (default bench/results) and --db-prefix (default porter_bench: the
@@ -240,6 +241,7 @@ const result: BenchResult = {
   docs: DOCS,
   workers: WORKERS,
   concurrency: CONCURRENCY,
+  baselineConcurrency: Number(flags["baseline-concurrency"]),
   prerender: !flags["no-prerender"],
   porter,
   baseline,

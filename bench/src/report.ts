@@ -19,6 +19,8 @@ export interface BenchResult {
   docs: number;
   workers: number;
   concurrency: number;
+  /** Documents the baseline has in flight (one Postgres connection each); absent in older results: 100. */
+  baselineConcurrency?: number;
   prerender: boolean;
   porter: SideResult;
   baseline: SideResult | undefined;
@@ -35,7 +37,7 @@ export function renderMarkdown(r: BenchResult): string {
   const sides: [string, SideResult | undefined][] = [
     ["Porter", r.porter],
     ...(r.withFaults ? [[`Porter, ${pct(r.faultMix ?? 0)} transient faults`, r.withFaults] as [string, SideResult]] : []),
-    ["baseline (one transaction per document, 100 at a time)", r.baseline],
+    [`baseline (one transaction per document, ${r.baselineConcurrency ?? 100} at a time)`, r.baseline],
   ];
   // A side without a figure (the baseline has no enqueuer, no Redis) shows "—".
   const row = (name: string, cell: (side: SideResult) => string) =>
