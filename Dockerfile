@@ -27,6 +27,7 @@ COPY packages/db/package.json packages/db/
 COPY packages/failures/package.json packages/failures/
 COPY packages/logger/package.json packages/logger/
 COPY packages/queue/package.json packages/queue/
+COPY packages/runs/package.json packages/runs/
 COPY packages/source/package.json packages/source/
 COPY packages/testing/package.json packages/testing/
 COPY bench/package.json bench/
@@ -48,6 +49,7 @@ COPY --from=build /app/packages/db/dist packages/db/dist
 COPY --from=build /app/packages/failures/dist packages/failures/dist
 COPY --from=build /app/packages/logger/dist packages/logger/dist
 COPY --from=build /app/packages/queue/dist packages/queue/dist
+COPY --from=build /app/packages/runs/dist packages/runs/dist
 COPY --from=build /app/packages/source/dist packages/source/dist
 COPY --from=build /app/apps/dashboard/dist apps/dashboard/dist
 COPY --from=build /app/apps/enqueuer/dist apps/enqueuer/dist

@@ -1,6 +1,28 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// The plan the layout keeps: apps/cli is the one binary and may import any
+// app; every other app imports packages only; packages never import apps,
+// by name or by a relative path. e2e/ and bench/ drive the whole system and
+// may import anything. (Spawning `apps/cli/bin/porter.js` as a process, as
+// @porter/testing does, is not an import.)
+const APPS = { cli: "@porter/cli", dashboard: "@porter/dashboard", enqueuer: "@porter/enqueuer", "legacy-sim": "@porter/legacy-sim", worker: "@porter/worker" };
+
+/** no-restricted-imports options forbidding the given apps, by package name and by path. */
+function noImportOf(dirs, message) {
+  const names = dirs.map((dir) => APPS[dir]);
+  return [
+    "error",
+    {
+      patterns: [
+        { group: names.flatMap((name) => [name, `${name}/**`]), message },
+        // A path through the repository's apps/ folder, or from one app's folder into another's.
+        { regex: `(^|/)apps/|^(\\.\\./){2,}(${dirs.join("|")})(/|$)`, message },
+      ],
+    },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/node_modules/**", "**/.turbo/**", "bench/results/**", "packages/db/drizzle/**"] },
   js.configs.recommended,
@@ -15,6 +37,21 @@ export default tseslint.config(
       "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration through @porter/config." }],
     },
   },
+  {
+    files: ["packages/**"],
+    rules: { "no-restricted-imports": noImportOf(Object.keys(APPS), "Packages never import apps: move what both need into a package.") },
+  },
+  ...Object.keys(APPS)
+    .filter((dir) => dir !== "cli")
+    .map((dir) => ({
+      files: [`apps/${dir}/**`],
+      rules: {
+        "no-restricted-imports": noImportOf(
+          Object.keys(APPS).filter((other) => other !== dir),
+          "Only apps/cli imports other apps: move what both need into a package.",
+        ),
+      },
+    })),
   {
     files: ["packages/config/src/**", "**/test/**", "e2e/**", "bench/**", "packages/testing/src/**", "apps/cli/src/commands/demo.ts"],
     rules: { "no-restricted-properties": "off" },

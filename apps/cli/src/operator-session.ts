@@ -1,29 +1,31 @@
 import type { Config } from "@porter/config";
-import { createPool, getRun, type Run } from "@porter/db";
-import { createImportQueue, createRedis, type ImportQueue, type RedisConnection } from "@porter/queue";
+import { getRun, type Run } from "@porter/db";
+import { createLogger, type Logger } from "@porter/logger";
+import { createRunOperations, openConnections, type Connections, type RunOperations } from "@porter/runs";
 import type pg from "pg";
 import { UsageError } from "./exit-codes.js";
 
-/** The ledger, and the queue when a command changes jobs: what the operator commands open. */
+/**
+ * What the operator commands (status, failures, requeue, rollback, verify)
+ * open: the run operations, and the connections under them, each opened on
+ * first use (see openConnections).
+ */
 export interface OperatorSession {
-  pool: pg.Pool;
-  redis: RedisConnection;
-  queue: ImportQueue;
+  logger: Logger;
+  connections: Connections;
+  runs: RunOperations;
   close(): Promise<void>;
 }
 
-export function openOperatorSession(config: Config): OperatorSession {
-  const pool = createPool({ connectionString: config.databaseUrl, max: 2, applicationName: "porter-cli" });
-  const redis = createRedis(config.redisUrl, { role: "producer" });
-  const queue = createImportQueue(redis, config.queuePrefix);
+/** `name`: the logger's, on stderr. */
+export function openOperatorSession(config: Config, name = "porter"): OperatorSession {
+  const logger = createLogger({ level: config.logLevel, name, fd: 2 });
+  const connections = openConnections(config, { applicationName: "porter-cli" });
   return {
-    pool,
-    redis,
-    queue,
-    async close() {
-      await Promise.allSettled([queue.close()]);
-      await Promise.allSettled([pool.end(), redis.quit()]);
-    },
+    logger,
+    connections,
+    runs: createRunOperations(config, { connections, logger }),
+    close: () => connections.close(),
   };
 }
 

@@ -1,5 +1,5 @@
 import cliProgress from "cli-progress";
-import type { RunProgress } from "@porter/enqueuer";
+import type { RunProgress } from "@porter/runs";
 
 export interface ProgressView {
   update(progress: RunProgress): void;

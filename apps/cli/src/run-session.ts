@@ -1,9 +1,9 @@
 import type { Config } from "@porter/config";
-import { createPool } from "@porter/db";
-import { enqueueRun, followRun, StoreRetry, type RunSummary } from "@porter/enqueuer";
+import { enqueueRun } from "@porter/enqueuer";
 import { createLogger, type Logger } from "@porter/logger";
-import { createImportQueue, createRedis, type ImportQueue, type RedisConnection } from "@porter/queue";
-import { createHttpSource, type Source } from "@porter/source";
+import type { ImportQueue, RedisConnection } from "@porter/queue";
+import { createRunOperations, listPolicy, openConnections, StoreRetry, type RunOperations, type RunSummary } from "@porter/runs";
+import type { Source } from "@porter/source";
 import type pg from "pg";
 import { EXIT } from "./exit-codes.js";
 import { createProgressView } from "./progress.js";
@@ -16,34 +16,26 @@ export interface RunSession {
   connection: RedisConnection;
   queue: ImportQueue;
   source: Source;
+  runs: RunOperations;
   close(): Promise<void>;
 }
 
 export function openRunSession(config: Config): RunSession {
   const logger = createLogger({ level: config.logLevel, name: "enqueuer", fd: 2 });
-  const pool = createPool({ connectionString: config.databaseUrl, max: 4, applicationName: "porter-enqueuer" });
-  const connection = createRedis(config.redisUrl, { role: "producer" });
-  const queue = createImportQueue(connection, config.queuePrefix);
+  const connections = openConnections(config, { applicationName: "porter-enqueuer", poolSize: 4, sourceConnections: 2 });
+  const { pool, redis, queue, source } = connections;
   // BullMQ re-emits every failed reconnect here; the store calls report an
   // outage themselves (one line when Redis goes, one when it is back).
   queue.on("error", () => {});
-  const source = createHttpSource({
-    url: config.legacyUrl,
-    token: config.legacyToken,
-    connections: 2,
-    maxPageBytes: config.maxPageBytes,
-  });
   return {
     config,
     logger,
     pool,
-    connection,
+    connection: redis,
     queue,
     source,
-    async close() {
-      await Promise.allSettled([queue.close(), source.close()]);
-      await Promise.allSettled([pool.end(), connection.quit()]);
-    },
+    runs: createRunOperations(config, { connections, logger }),
+    close: () => connections.close(),
   };
 }
 
@@ -78,7 +70,7 @@ function printSummary(summary: RunSummary, json: boolean): void {
  * what `porter resume` does for a run that exists.
  */
 export async function listAndFollow(session: RunSession, runId: string, flags: ListFlags): Promise<number> {
-  const { config, pool, queue, source, logger } = session;
+  const { config, pool, queue, source, logger, runs } = session;
   const stop = new AbortController();
   // One for the enqueuer and the follower: an outage is logged once, whichever notices it.
   const stores = new StoreRetry(logger, {
@@ -91,9 +83,7 @@ export async function listAndFollow(session: RunSession, runId: string, flags: L
       listIdleTimeoutMs: config.listIdleTimeoutMs,
       highWater: config.queueHighWater,
       jobAttempts: config.jobAttempts,
-      listTimeoutMs: config.jobTimeoutMs,
-      listAttempts: config.jobAttempts,
-      backoffBaseMs: config.backoffBaseMs,
+      list: listPolicy(config),
       storeOutageMs: config.storeOutageMs,
       limit: flags.limit,
       signal: stop.signal,
@@ -115,7 +105,7 @@ export async function listAndFollow(session: RunSession, runId: string, flags: L
     try {
       const [, summary] = await Promise.all([
         listing,
-        followRun(pool, runId, { onProgress: (p) => view.update(p), signal: stop.signal, stores }),
+        runs.follow(runId, { onProgress: (p) => view.update(p), signal: stop.signal, stores }),
       ]);
       view.stop();
       printSummary(summary, flags.json);

@@ -6,9 +6,9 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type pg from "pg";
 import type { Config } from "@porter/config";
 import { countFailuresByKind, getRun, listFailures, listRuns } from "@porter/db";
-import { readProgress, requeueRun, rollbackRun } from "@porter/enqueuer";
 import type { Logger } from "@porter/logger";
-import type { ImportQueue, RedisConnection } from "@porter/queue";
+import type { ImportQueue } from "@porter/queue";
+import type { RunOperations } from "@porter/runs";
 import { basicAuth } from "./auth.js";
 import { Csrf } from "./csrf.js";
 import { hostGuard, knownNames, originGuard, type KnownNames } from "./known-names.js";
@@ -20,7 +20,8 @@ export interface DashboardDeps {
   logger: Logger;
   pool: pg.Pool;
   queue: ImportQueue;
-  redis: RedisConnection;
+  /** Progress, requeue and rollback, with the same policies as the CLI's. */
+  runs: RunOperations;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,7 +36,7 @@ const FAILURES_PER_KIND = 50;
  * state-changing request must come from one of the dashboard's own origins.
  */
 export async function createDashboard(deps: DashboardDeps): Promise<FastifyInstance> {
-  const { config, pool, queue, redis } = deps;
+  const { config, pool, queue, runs } = deps;
   const app = Fastify({ logger: false });
   const csrf = new Csrf();
   await app.register(formbody);
@@ -68,8 +69,8 @@ export async function createDashboard(deps: DashboardDeps): Promise<FastifyInsta
   app.get("/healthz", async () => ({ ok: true }));
 
   async function views(): Promise<RunView[]> {
-    const runs = await listRuns(pool, 50);
-    return Promise.all(runs.map(async (run) => ({ run, progress: await readProgress(pool, run.id) })));
+    const recent = await listRuns(pool, 50);
+    return Promise.all(recent.map(async (run) => ({ run, progress: await runs.progress(run.id) })));
   }
 
   app.get("/api/runs", async () => (await views()).map((v) => ({ ...v.progress, startedAt: v.run.startedAt, finishedAt: v.run.finishedAt })));
@@ -84,7 +85,7 @@ export async function createDashboard(deps: DashboardDeps): Promise<FastifyInsta
     const { id } = request.params;
     const run = UUID.test(id) ? await getRun(pool, id) : undefined;
     if (!run) return reply.code(404).type("text/plain").send(`no run ${id}\n`);
-    const progress = await readProgress(pool, id);
+    const progress = await runs.progress(id);
     if (request.query.fragment === "live") return reply.type("text/html; charset=utf-8").send(runSummary(progress, run).value);
     const kinds = await countFailuresByKind(pool, id);
     const failures = await Promise.all(
@@ -103,7 +104,7 @@ export async function createDashboard(deps: DashboardDeps): Promise<FastifyInsta
       const { id } = request.params;
       if (!UUID.test(id) || !(await getRun(pool, id))) return reply.code(404).type("text/plain").send(`no run ${id}\n`);
       const kind = request.body?.kind || undefined;
-      const result = await requeueRun({ pool, queue, redis }, id, { kind, jobAttempts: config.jobAttempts });
+      const result = await runs.requeue(id, kind);
       deps.logger.info({ runId: id, kind, requeued: result.requeued }, "requeued from the dashboard");
       return reply.redirect(back(id, `Requeued ${result.requeued} failed document(s)${kind ? ` of kind ${kind}` : ""}.`), 303);
     },
@@ -116,9 +117,7 @@ export async function createDashboard(deps: DashboardDeps): Promise<FastifyInsta
       const { id } = request.params;
       if (!UUID.test(id) || !(await getRun(pool, id))) return reply.code(404).type("text/plain").send(`no run ${id}\n`);
       if (request.body?.confirm !== "yes") return reply.code(400).type("text/plain").send("rollback needs confirm=yes\n");
-      const result = await rollbackRun({ pool, queue, redis }, id, {
-        inFlightWaitMs: config.jobTimeoutMs + config.stalledIntervalMs,
-      });
+      const result = await runs.rollback(id);
       deps.logger.info({ runId: id, documents: result.documents }, "rolled back from the dashboard");
       return reply.redirect(back(id, `Rolled back: ${result.documents} document(s) deleted, ${result.ledgerRows} ledger row(s) marked.`), 303);
     },

@@ -1,7 +1,6 @@
 import type { Config } from "@porter/config";
-import { createPool } from "@porter/db";
 import type { Logger } from "@porter/logger";
-import { createImportQueue, createRedis } from "@porter/queue";
+import { createRunOperations, openConnections } from "@porter/runs";
 import { createDashboard } from "./create-dashboard.js";
 import { knownNames } from "./known-names.js";
 
@@ -11,10 +10,9 @@ import { knownNames } from "./known-names.js";
  * Host names it answers to (the loopback ones, and DASHBOARD_ORIGIN's).
  */
 export async function runDashboard(config: Config, logger: Logger): Promise<void> {
-  const pool = createPool({ connectionString: config.databaseUrl, max: 4, applicationName: "porter-dashboard" });
-  const redis = createRedis(config.redisUrl, { role: "producer" });
-  const queue = createImportQueue(redis, config.queuePrefix);
-  const app = await createDashboard({ config, logger, pool, queue, redis });
+  const connections = openConnections(config, { applicationName: "porter-dashboard", poolSize: 4 });
+  const runs = createRunOperations(config, { connections, logger });
+  const app = await createDashboard({ config, logger, pool: connections.pool, queue: connections.queue, runs });
   const open = config.dashboardPassword !== undefined;
   const host = open ? "0.0.0.0" : "127.0.0.1";
   const address = await app.listen({ host, port: config.port });
@@ -28,6 +26,5 @@ export async function runDashboard(config: Config, logger: Logger): Promise<void
     process.once("SIGINT", resolve);
   });
   await app.close();
-  await Promise.allSettled([queue.close(), pool.end()]);
-  await redis.quit().catch(() => {});
+  await connections.close();
 }

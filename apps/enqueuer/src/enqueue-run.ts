@@ -3,11 +3,8 @@ import { checkpointListing, getRun, recordListedPage, stopListing, type Run } fr
 import type { Logger } from "@porter/logger";
 import { importJobOptions, queueDepth, type ImportQueue } from "@porter/queue";
 import { isValidTimestamp, type ListedDocument, type Source } from "@porter/source";
+import { ListingGuard, ListingStopped, listPage, StoreRetry, toListedIds, type ListPolicy } from "@porter/runs";
 import { Demand } from "./demand.js";
-import { listPage } from "./list-page.js";
-import { toListedIds } from "./listed-ids.js";
-import { ListingGuard, ListingStopped } from "./listing-guard.js";
-import { StoreRetry } from "./store-retry.js";
 
 export interface EnqueueDeps {
   pool: pg.Pool;
@@ -22,9 +19,8 @@ export interface EnqueueOptions {
   pageSize: number;
   highWater: number;
   jobAttempts: number;
-  listTimeoutMs: number;
-  listAttempts: number;
-  backoffBaseMs: number;
+  /** How each page is read: its timeout, attempts and backoff (listPolicy(config) in @porter/runs). */
+  list: ListPolicy;
   /** Stop listing when pages bring no new id for this long (listing time only); default 10 minutes. */
   listIdleTimeoutMs?: number;
   /** Stop listing after this many distinct documents. */
@@ -75,13 +71,7 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
     if (room <= 0) room = await demand.room(signal);
     const started = performance.now();
     const listedBefore = listed;
-    const page = await listPage(
-      source,
-      cursor,
-      options.pageSize,
-      { timeoutMs: options.listTimeoutMs, attempts: options.listAttempts, backoffBaseMs: options.backoffBaseMs },
-      logger,
-    );
+    const page = await listPage(source, cursor, options.pageSize, options.list, logger);
     reportOddUpdatedAt(page.documents, runId, logger);
     // An id may be listed twice; the ledger ignores the repeat, and so do we.
     const ids = toListedIds(page.documents);

@@ -10,9 +10,7 @@ export const OPTIONS: EnqueueOptions = {
   pageSize: 3,
   highWater: 1_000,
   jobAttempts: 4,
-  listTimeoutMs: 5_000,
-  listAttempts: 2,
-  backoffBaseMs: 10,
+  list: { timeoutMs: 5_000, attempts: 2, backoffBaseMs: 10 },
 };
 
 export interface LedgerEntry {

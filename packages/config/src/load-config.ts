@@ -18,6 +18,7 @@ export interface Config {
   queueHighWater: number;
   queuePrefix: string;
   listPageSize: number;
+  listTimeoutMs: number;
   listIdleTimeoutMs: number;
   maxPageBytes: number;
   maxInflightBytes: number;
@@ -89,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queueHighWater: e.QUEUE_HIGH_WATER,
     queuePrefix: e.QUEUE_PREFIX,
     listPageSize: e.LIST_PAGE_SIZE,
+    listTimeoutMs: e.LIST_TIMEOUT_MS,
     listIdleTimeoutMs: e.LIST_IDLE_TIMEOUT_MS,
     maxPageBytes: e.MAX_PAGE_BYTES,
     maxInflightBytes: e.MAX_INFLIGHT_BYTES,

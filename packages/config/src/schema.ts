@@ -70,6 +70,8 @@ export const envSchema = z.object({
     .regex(/^[^:\s]+$/, { message: "expected a prefix without ':' or spaces, e.g. porter or {porter}" })
     .default("porter"),
   LIST_PAGE_SIZE: int(1, 1_000).default(500),
+  /** How long one listing page request may take before it counts as a timeout and is retried (the enqueuer's and verify's). */
+  LIST_TIMEOUT_MS: ms(100).default(30_000),
   /** A listing whose pages bring no new id for this long (listing time, not waits for the queue) is stopped. */
   LIST_IDLE_TIMEOUT_MS: ms(100).default(600_000),
   MAX_PAGE_BYTES: int(1_024).default(32 * 1024 * 1024),

@@ -3,5 +3,5 @@ export { ensureDatabase, migrateDatabase } from "./migrate.js";
 export * as schema from "./schema.js";
 export { escapedLegacyKey, escapeLegacyId, legacyKey } from "./legacy-key.js";
 export * from "./ledger/index.js";
-export * from "./target/index.js";
+export * from "./loader/index.js";
 export * from "./verify/index.js";

@@ -38,7 +38,7 @@ const twoAttachments = (tag: string): DocumentRecord["attachments"] => [
 ];
 
 describe("overlapping loads of one document", () => {
-  // KNOWN BUG (packages/db/src/target/load-document.ts, LOAD_DOCUMENT): the statement's
+  // KNOWN BUG (packages/db/src/loader/load-document.ts, LOAD_DOCUMENT): the statement's
   // `old_attachments` DELETE reads the snapshot taken when the statement began, so it
   // cannot see attachments committed by an overlapping load it waited for; both sets
   // stay. Flip `it.fails` to `it` once the attachments are replaced in a statement that

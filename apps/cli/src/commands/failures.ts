@@ -1,6 +1,6 @@
 import { loadConfig } from "@porter/config";
-import { createPool, listFailures, type FailureRow } from "@porter/db";
-import { requireRun } from "../operator-session.js";
+import { listFailures, type FailureRow } from "@porter/db";
+import { openOperatorSession, requireRun } from "../operator-session.js";
 
 const PAGE = 1_000;
 
@@ -23,7 +23,8 @@ function textOf(f: FailureRow): string {
  */
 export async function failuresCommand(runId: string, flags: FailuresFlags): Promise<number> {
   const config = loadConfig();
-  const pool = createPool({ connectionString: config.databaseUrl, max: 2, applicationName: "porter-cli" });
+  const session = openOperatorSession(config);
+  const { pool } = session.connections;
   try {
     await requireRun(pool, config, runId);
     let after: string | undefined;
@@ -44,6 +45,6 @@ export async function failuresCommand(runId: string, flags: FailuresFlags): Prom
     }
     return 0;
   } finally {
-    await pool.end();
+    await session.close();
   }
 }

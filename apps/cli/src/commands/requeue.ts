@@ -1,6 +1,5 @@
 import { loadConfig } from "@porter/config";
 import { REQUEUEABLE_RUN_STATUSES } from "@porter/db";
-import { requeueRun } from "@porter/enqueuer";
 import { UsageError } from "../exit-codes.js";
 import { openOperatorSession, requireRun } from "../operator-session.js";
 
@@ -17,11 +16,11 @@ export async function requeueCommand(runId: string, flags: { kind?: string }): P
     if (flags.kind === "invalid_id") {
       throw new UsageError("invalid_id failures cannot be requeued: the listed id itself cannot be migrated; fix it at the source and start a new run");
     }
-    const run = await requireRun(session.pool, config, runId);
+    const run = await requireRun(session.connections.pool, config, runId);
     if (!REQUEUEABLE_RUN_STATUSES.includes(run.status)) {
       throw new UsageError(`run ${runId} is ${run.status}: only a listing, running or completed run can be requeued`);
     }
-    const result = await requeueRun(session, runId, { kind: flags.kind, jobAttempts: config.jobAttempts });
+    const result = await session.runs.requeue(runId, flags.kind);
     const kind = flags.kind ? ` of kind ${flags.kind}` : "";
     process.stdout.write(`run ${runId}: ${result.requeued} failed documents${kind} requeued\n`);
     return 0;

@@ -1,6 +1,6 @@
 import { loadConfig } from "@porter/config";
 import { countRunFootprint } from "@porter/db";
-import { rollbackRun, type RollbackProgress } from "@porter/enqueuer";
+import type { RollbackProgress } from "@porter/runs";
 import { EXIT } from "../exit-codes.js";
 import { openOperatorSession, requireRun } from "../operator-session.js";
 
@@ -14,16 +14,17 @@ function progressLine(p: RollbackProgress): string {
 
 /**
  * `porter rollback <runId> --yes`: the coordinated rollback of rollbackRun
- * (enqueuer), with a progress line on stderr at most once a second, then the
+ * (@porter/runs), with a progress line on stderr at most once a second, then the
  * totals on stdout. Without --yes: what it would delete, and exit 2.
  */
 export async function rollbackCommand(runId: string, flags: { yes: boolean }): Promise<number> {
   const config = loadConfig();
   const session = openOperatorSession(config);
+  const { pool } = session.connections;
   try {
-    const run = await requireRun(session.pool, config, runId);
+    const run = await requireRun(pool, config, runId);
     if (!flags.yes) {
-      const footprint = await countRunFootprint(session.pool, runId);
+      const footprint = await countRunFootprint(pool, runId);
       process.stdout.write(
         `run ${runId} is ${run.status}. A rollback would delete ${footprint.documents} documents, ` +
           `mark ${footprint.ledgerRows} ledger rows rolled_back and remove the run's jobs from the queue.\n` +
@@ -33,9 +34,7 @@ export async function rollbackCommand(runId: string, flags: { yes: boolean }): P
     }
     let lastLine = 0;
     let lastStep: RollbackProgress["step"] | undefined;
-    const result = await rollbackRun(session, runId, {
-      // Every job a worker holds ends within one attempt; a dead worker's within the stalled interval.
-      inFlightWaitMs: config.jobTimeoutMs + 2 * config.stalledIntervalMs,
+    const result = await session.runs.rollback(runId, {
       onProgress: (p) => {
         const now = Date.now();
         if (p.step === lastStep && now - lastLine < 1_000) return;

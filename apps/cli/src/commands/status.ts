@@ -1,16 +1,15 @@
 import { loadConfig } from "@porter/config";
-import { countFailuresByKind, createPool, getRun } from "@porter/db";
-import { readProgress } from "@porter/enqueuer";
-import { UsageError } from "../exit-codes.js";
+import { countFailuresByKind } from "@porter/db";
+import { openOperatorSession, requireRun } from "../operator-session.js";
 
 /** `porter status <runId>`: counts by status, and failures by kind. */
 export async function statusCommand(runId: string, flags: { json: boolean }): Promise<number> {
   const config = loadConfig();
-  const pool = createPool({ connectionString: config.databaseUrl, max: 2, applicationName: "porter-cli" });
+  const session = openOperatorSession(config);
+  const { pool } = session.connections;
   try {
-    const run = await getRun(pool, runId);
-    if (!run) throw new UsageError(`no run ${runId} in ${new URL(config.databaseUrl).pathname.slice(1)}`);
-    const progress = await readProgress(pool, runId);
+    const run = await requireRun(pool, config, runId);
+    const progress = await session.runs.progress(runId);
     const failuresByKind = Object.fromEntries(
       (await countFailuresByKind(pool, runId)).map(({ kind, count }) => [kind, count]),
     );
@@ -45,6 +44,6 @@ export async function statusCommand(runId: string, flags: { json: boolean }): Pr
     }
     return 0;
   } finally {
-    await pool.end();
+    await session.close();
   }
 }

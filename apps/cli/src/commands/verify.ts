@@ -1,10 +1,7 @@
 import { loadConfig } from "@porter/config";
-import { createPool, type DifferenceSample } from "@porter/db";
-import { verifyRun } from "@porter/enqueuer";
-import { createLogger } from "@porter/logger";
-import { createHttpSource } from "@porter/source";
+import type { DifferenceSample } from "@porter/db";
 import { EXIT } from "../exit-codes.js";
-import { requireRun } from "../operator-session.js";
+import { openOperatorSession, requireRun } from "../operator-session.js";
 
 /** Ids shown per class of difference: a few on a terminal, more in JSON. */
 const TEXT_SAMPLE = 20;
@@ -24,22 +21,10 @@ function lines(name: string, meaning: string, d: DifferenceSample): string[] {
  */
 export async function verifyCommand(runId: string, flags: { json: boolean }): Promise<number> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, name: "verify", fd: 2 });
-  const pool = createPool({ connectionString: config.databaseUrl, max: 2, applicationName: "porter-cli" });
-  const source = createHttpSource({
-    url: config.legacyUrl,
-    token: config.legacyToken,
-    connections: 1,
-    maxPageBytes: config.maxPageBytes,
-  });
+  const session = openOperatorSession(config, "verify");
   try {
-    const run = await requireRun(pool, config, runId);
-    const report = await verifyRun({ pool, source, logger }, run, {
-      pageSize: config.listPageSize,
-      list: { timeoutMs: config.jobTimeoutMs, attempts: config.jobAttempts, backoffBaseMs: config.backoffBaseMs },
-      sampleSize: flags.json ? JSON_SAMPLE : TEXT_SAMPLE,
-      listIdleTimeoutMs: config.listIdleTimeoutMs,
-    });
+    const run = await requireRun(session.connections.pool, config, runId);
+    const report = await session.runs.verify(run, { sampleSize: flags.json ? JSON_SAMPLE : TEXT_SAMPLE });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);
     } else {
@@ -57,7 +42,6 @@ export async function verifyCommand(runId: string, flags: { json: boolean }): Pr
     }
     return report.agree ? EXIT.ok : EXIT.failedDocuments;
   } finally {
-    await source.close();
-    await pool.end();
+    await session.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { RunProgress } from "@porter/enqueuer";
+import type { RunProgress } from "@porter/runs";
 import { html, type Html } from "../html.js";
 
 const pct = (n: number, total: number) => (total > 0 ? (100 * n) / total : 0).toFixed(2);

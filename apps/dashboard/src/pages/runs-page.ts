@@ -1,5 +1,5 @@
 import type { Run } from "@porter/db";
-import type { RunProgress } from "@porter/enqueuer";
+import type { RunProgress } from "@porter/runs";
 import { html, type Html } from "../html.js";
 import { layout } from "./layout.js";
 import { duration, progressBar, when } from "./progress.js";

@@ -5,13 +5,18 @@ import { createPool, createRun, recordListedPage, requeueFailed } from "@porter/
 import { createImportQueue, createRedis, type ImportQueue } from "@porter/queue";
 import { createTestDatabase, createTestQueue, REDIS_URL, type TestDatabase, type TestQueue } from "@porter/testing";
 import { requeueRun } from "../src/requeue-run.js";
-import { allJobs } from "./enqueue-fixtures.js";
 
 // Two operators requeue the same run at the same moment (two `porter requeue`,
 // or the CLI and the dashboard): each must report only the rows it moved from
 // `failed` to `pending` itself, and add jobs only for those. Each side has a
 // pool of its own, as two processes would.
 const ROWS = 400;
+
+/** Every job in the queue, whatever its state. */
+async function allJobs(queue: ImportQueue) {
+  const jobs = await queue.getJobs(["waiting", "delayed", "prioritized", "active", "completed", "failed"]);
+  return jobs.filter((j) => j !== undefined);
+}
 const ROUNDS = 15;
 
 let db: TestDatabase;

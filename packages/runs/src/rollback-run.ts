@@ -29,8 +29,8 @@ export interface RollbackOptions {
   batchSize?: number;
   /**
    * How long to wait for jobs a worker holds (they write nothing, but may
-   * leave a retry or a failed job behind): one attempt's timeout plus the
-   * stalled-job interval is enough for every one to end.
+   * leave a retry or a failed job behind), and for rows a load holds; see
+   * rollbackInFlightWaitMs (operations.ts) for the value every caller uses.
    */
   inFlightWaitMs: number;
   onProgress?: (progress: RollbackProgress) => void;
