@@ -28,6 +28,24 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    files: ["**/*.ts"],
+    languageOptions: {
+      // Type information, for the promise and switch rules below.
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/await-thenable": "error",
+      "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true }],
+    },
+  },
+  {
+    // Outside every tsconfig (tool configs): linted without type information.
+    files: ["*.ts", "packages/db/drizzle.config.ts"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
     languageOptions: {
       globals: { process: "readonly", console: "readonly", setTimeout: "readonly", clearTimeout: "readonly" },
     },

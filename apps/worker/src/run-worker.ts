@@ -85,5 +85,8 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
   logger.info({ concurrency: config.workerConcurrency, queuePrefix: config.queuePrefix, workerId: worker.id }, "worker started");
   reconciler.start();
   await worker.run();
-  await stopping;
+  // run() returns once stop() has closed the worker; wait for the rest of the
+  // shutdown. The cast: TypeScript narrowed `stopping` to undefined at the
+  // checks above, but stop() assigns it from the signal handler meanwhile.
+  await (stopping as Promise<void> | undefined);
 }
