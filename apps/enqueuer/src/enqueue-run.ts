@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { checkpointListing, getRun, recordListedPage, stopListing, type Run } from "@porter/db";
 import type { Logger } from "@porter/logger";
-import { importJobOptions, queueDepth, type ImportQueue } from "@porter/queue";
+import { importJob, queueDepth, type ImportQueue } from "@porter/queue";
 import { isValidTimestamp, type ListedDocument, type Source } from "@porter/source";
 import { ListingGuard, ListingStopped, listPage, StoreRetry, toListedIds, type ListPolicy } from "@porter/runs";
 import { Demand } from "./demand.js";
@@ -85,11 +85,7 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
       }
       const pending = written.rows.filter((row) => row.status === "pending");
       if (pending.length > 0) {
-        const jobs = pending.map((row) => ({
-          name: "import",
-          data: { runId, legacyId: row.legacyId },
-          opts: importJobOptions(row.id, policy),
-        }));
+        const jobs = pending.map((row) => importJob({ id: row.id, runId, legacyId: row.legacyId }, policy));
         await stores.redis(() => queue.addBulk(jobs), signal);
       }
       room -= pending.length;

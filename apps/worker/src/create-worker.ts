@@ -10,6 +10,7 @@ import type { Source } from "@porter/source";
 import type { AttemptObserver } from "./attempt-observer.js";
 import { ByteBudget } from "./byte-budget.js";
 import { createImportProcessor } from "./process-import.js";
+import { MAX_STALLED_COUNT } from "./tuning.js";
 
 export interface WorkerDeps {
   config: Config;
@@ -38,7 +39,7 @@ export function createImportWorker(deps: WorkerDeps): ImportWorker {
     // lockDuration the stalled check of any live worker puts its jobs back.
     lockDuration: config.stalledIntervalMs,
     stalledInterval: config.stalledIntervalMs,
-    maxStalledCount: 2,
+    maxStalledCount: MAX_STALLED_COUNT,
     ...(config.legacyMaxRps === undefined ? {} : { limiter: { max: config.legacyMaxRps, duration: 1_000 } }),
     settings: {
       backoffStrategy: (attemptsMade, _type, err) =>
@@ -53,11 +54,15 @@ export function createImportWorker(deps: WorkerDeps): ImportWorker {
   });
 
   // Failures the processor did not see (a job that stalled more than
-  // maxStalledCount times, e.g. a document that crashes its worker each time)
+  // MAX_STALLED_COUNT times, e.g. a document that crashes its worker each time)
   // still reach the ledger. Rare, so the extra round trip is fine here.
+  // A listener must not throw (BullMQ calls it from its own job handling):
+  // what can fail runs in `record`, whose errors end in a log line.
   worker.on("failed", (job, err) => {
     if (!job || err instanceof ImportFailure || err instanceof UnrecoverableError) return;
-    const log = logger.child({ runId: job.data.runId, ledgerId: job.id, legacyId: job.data.legacyId });
+    // Its data may be missing (a hash cut short).
+    const data = job.data as Partial<ImportJobData> | undefined;
+    const log = logger.child({ runId: data?.runId, ledgerId: job.id, legacyId: data?.legacyId });
     const record = async () => {
       if ((await job.getState()) !== "failed") return; // it will be tried again
       log.warn({ err }, `document failed outside its attempt: ${err.message}`);

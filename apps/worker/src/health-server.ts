@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { HEALTH_CHECK_TIMEOUT_MS } from "./tuning.js";
 
 /** A readiness probe: resolves when the dependency answers, throws when it does not. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -13,7 +14,7 @@ export interface HealthServerOptions {
   registry: Registry;
   /** What /readyz asks, by name (e.g. redis, postgres). */
   checks: Record<string, ReadinessCheck>;
-  /** Longest a check may take before it counts as failed. */
+  /** Longest a check may take before it counts as failed; default HEALTH_CHECK_TIMEOUT_MS. */
   checkTimeoutMs?: number;
 }
 
@@ -64,7 +65,7 @@ const json = (res: ServerResponse, status: number, body: unknown) =>
  * - `GET /metrics`: the Prometheus text format.
  */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
-  const checkTimeoutMs = options.checkTimeoutMs ?? 2_000;
+  const checkTimeoutMs = options.checkTimeoutMs ?? HEALTH_CHECK_TIMEOUT_MS;
   let stopping = false;
 
   async function readyz(res: ServerResponse): Promise<void> {

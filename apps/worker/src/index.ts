@@ -2,4 +2,5 @@ export { createImportProcessor, type ImportProcessor, type ProcessorDeps } from 
 export { createImportWorker, type ImportWorker, type WorkerDeps } from "./create-worker.js";
 export { runWorker } from "./run-worker.js";
 export { LoadBatcher, type LoadBatcherOptions } from "./load-batcher.js";
-export { Reconciler, RECONCILE_BATCH, type ReconcilerDeps, type TickResult } from "./reconciler.js";
+export { Reconciler, type ReconcilerDeps, type TickResult } from "./reconciler.js";
+export { RECONCILE_BATCH } from "./tuning.js";

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { loadBatch, loadDocument, type LoadInput } from "@porter/db";
 import { failureFromPgError, ImportFailure } from "@porter/failures";
+import { LOAD_MAX_BATCH_CHARS } from "./tuning.js";
 
 export interface LoadBatcherOptions {
   /** Most documents per transaction. */
@@ -9,6 +10,7 @@ export interface LoadBatcherOptions {
    * Most text (title and body, in UTF-16 code units) per transaction; a larger document
    * goes alone. pg builds a statement's parameters as strings and buffers several times
    * their size, and batching large documents saves nothing, so they do not share one.
+   * Default LOAD_MAX_BATCH_CHARS.
    */
   maxBatchChars?: number;
   /** Most transactions in flight at once; documents arriving meanwhile wait and form the next batch. */
@@ -97,7 +99,7 @@ export class LoadBatcher {
         if (
           batch.length < this.options.maxBatch &&
           !ids.has(entry.input.document.id) &&
-          (batch.length === 0 || chars + size <= (this.options.maxBatchChars ?? DEFAULT_BATCH_CHARS))
+          (batch.length === 0 || chars + size <= (this.options.maxBatchChars ?? LOAD_MAX_BATCH_CHARS))
         ) {
           ids.add(entry.input.document.id);
           batch.push(entry);
@@ -162,9 +164,6 @@ export class LoadBatcher {
     }
   }
 }
-
-/** 4 Mi code units: thousands of ordinary documents, or one large one. */
-const DEFAULT_BATCH_CHARS = 4 * 1024 * 1024;
 
 function textSize(input: LoadInput): number {
   return input.document.title.length + input.document.body.length;

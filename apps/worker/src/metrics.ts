@@ -3,6 +3,7 @@ import type { Stage } from "@porter/failures";
 import type { Logger } from "@porter/logger";
 import type { ImportQueue } from "@porter/queue";
 import type { AttemptObserver, AttemptWatch } from "./attempt-observer.js";
+import { HEALTH_CHECK_TIMEOUT_MS } from "./tuning.js";
 
 /** Queue states reported by `porter_queue_jobs` (completed jobs are removed at once, so not listed). */
 export const QUEUE_STATES = ["waiting", "prioritized", "delayed", "active", "failed"] as const;
@@ -19,7 +20,7 @@ export interface WorkerMetricsOptions {
   /** Read on each scrape for `porter_queue_jobs`; one cheap round trip. */
   queue: ImportQueue;
   logger: Logger;
-  /** Longest a scrape waits for the queue counts before leaving them out. */
+  /** Longest a scrape waits for the queue counts before leaving them out; default HEALTH_CHECK_TIMEOUT_MS. */
   queueTimeoutMs?: number;
 }
 
@@ -69,7 +70,7 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
       this.set(inFlight);
     },
   });
-  const queueTimeoutMs = options.queueTimeoutMs ?? 2_000;
+  const queueTimeoutMs = options.queueTimeoutMs ?? HEALTH_CHECK_TIMEOUT_MS;
   new Gauge({
     name: "porter_queue_jobs",
     help: "Jobs in the import queue by state, shared by all workers (aggregate with max, not sum).",

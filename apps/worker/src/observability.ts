@@ -6,6 +6,7 @@ import { createImportQueue, createRedis } from "@porter/queue";
 import type { AttemptObserver } from "./attempt-observer.js";
 import { startHealthServer, type HealthServer } from "./health-server.js";
 import { createWorkerMetrics } from "./metrics.js";
+import { HEALTH_CHECK_TIMEOUT_MS } from "./tuning.js";
 
 export interface Observability {
   /** Hand to the processor: counts and times every attempt. */
@@ -43,9 +44,6 @@ async function pingRedis(redis: Redis, lastError: () => Error | undefined): Prom
   return redis.ping();
 }
 
-/** How long /readyz waits for Redis PING and Postgres SELECT 1. */
-const CHECK_TIMEOUT_MS = 2_000;
-
 /**
  * Metrics and health for one worker process, on METRICS_PORT (0: any free
  * port; the bound port is logged). Probes and scrapes use connections of
@@ -70,7 +68,7 @@ export async function startObservability(config: Config, logger: Logger): Promis
   const pool = createPool({
     connectionString: config.databaseUrl,
     max: 1,
-    statementTimeoutMs: CHECK_TIMEOUT_MS,
+    statementTimeoutMs: HEALTH_CHECK_TIMEOUT_MS,
     applicationName: "porter-worker-health",
   });
   const metrics = createWorkerMetrics({ queue, logger });
@@ -84,7 +82,7 @@ export async function startObservability(config: Config, logger: Logger): Promis
     server = await startHealthServer({
       port: config.metricsPort,
       registry: metrics.registry,
-      checkTimeoutMs: CHECK_TIMEOUT_MS,
+      checkTimeoutMs: HEALTH_CHECK_TIMEOUT_MS,
       checks: {
         redis: () => pingRedis(redis, () => redisError),
         postgres: () => pool.query("SELECT 1"),

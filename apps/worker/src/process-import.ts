@@ -5,18 +5,19 @@ import { toImportFailure, type ImportFailure, type Stage } from "@porter/failure
 import type { Logger } from "@porter/logger";
 import type { ImportJobData } from "@porter/queue";
 import { extractDocument, type Source } from "@porter/source";
-import type { AttemptObserver } from "./attempt-observer.js";
+import { guardObserver, type AttemptObserver } from "./attempt-observer.js";
 import type { ByteBudget } from "./byte-budget.js";
 import { LoadBatcher } from "./load-batcher.js";
+import { LOAD_MAX_BATCH, LOAD_MAX_IN_FLIGHT } from "./tuning.js";
 
 export interface ProcessorDeps {
   pool: pg.Pool;
   source: Source;
   logger: Logger;
   jobTimeoutMs: number;
-  /** Group commit: most documents per transaction (1 = a transaction each). */
+  /** Group commit: most documents per transaction (1 = a transaction each); default LOAD_MAX_BATCH. */
   maxBatch?: number;
-  /** Metrics: told when each attempt starts, changes stage and ends (in memory only). */
+  /** Metrics: told when each attempt starts, changes stage and ends (in memory only; a throw is logged, never the attempt's). */
   observer?: AttemptObserver;
   /** MAX_INFLIGHT_BYTES: a page's bytes count from its read until its document is loaded or failed; unset: unbounded. */
   memory?: ByteBudget;
@@ -38,7 +39,10 @@ export type ImportProcessor = (job: Job<ImportJobData, void>, token?: string, ca
  */
 export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
   const { pool, source, logger, jobTimeoutMs } = deps;
-  const loader = new LoadBatcher(pool, { maxBatch: deps.maxBatch ?? 100, maxInFlight: 2 });
+  const loader = new LoadBatcher(pool, { maxBatch: deps.maxBatch ?? LOAD_MAX_BATCH, maxInFlight: LOAD_MAX_IN_FLIGHT });
+  // Guarded: the watch calls below sit inside the attempt's try, and one that
+  // threw would be recorded as the document's failure, even after its load committed.
+  const observer = deps.observer && guardObserver(deps.observer, logger);
 
   return async function processImport(job, _token, cancel) {
     const started = performance.now();
@@ -59,7 +63,7 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     const onCancel = () => controller.abort(cancel?.reason);
     cancel?.addEventListener("abort", onCancel, { once: true });
     let stage: Stage = "fetch";
-    const watch = deps.observer?.start();
+    const watch = observer?.start();
     const reservation = deps.memory?.open();
     try {
       let html: string | undefined = await source.fetchPage(legacyId, signal, reservation);

@@ -17,9 +17,7 @@ import {
   RedisLease,
   type ImportQueue,
 } from "@porter/queue";
-
-/** Ledger rows looked at per tick, at most: a tick stays short whatever the backlog. */
-export const RECONCILE_BATCH = 5_000;
+import { RECONCILE_BATCH, RECONCILE_LEASE_INTERVALS, RECONCILE_LEASE_MIN_MS } from "./tuning.js";
 
 export interface ReconcilerDeps {
   config: Config;
@@ -77,7 +75,7 @@ export class Reconciler {
     this.redis.on("error", () => {}); // reconnects by itself; ticks report what fails
     this.queue = createImportQueue(this.redis, config.queuePrefix);
     this.queue.on("error", () => {});
-    const ttlMs = Math.max(3 * config.reconcileIntervalMs, 5_000);
+    const ttlMs = Math.max(RECONCILE_LEASE_INTERVALS * config.reconcileIntervalMs, RECONCILE_LEASE_MIN_MS);
     this.lease = new RedisLease(this.redis, `${config.queuePrefix}:reconciler:lease`, ttlMs);
     this.log = deps.logger.child({ component: "reconciler" });
   }

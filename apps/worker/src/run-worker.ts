@@ -7,6 +7,7 @@ import { createImportWorker } from "./create-worker.js";
 import { startObservability } from "./observability.js";
 import { Reconciler } from "./reconciler.js";
 import { watchRedis } from "./redis-watch.js";
+import { WORKER_POOL_MAX } from "./tuning.js";
 import { waitForDatabase } from "./wait-for-database.js";
 
 /**
@@ -25,7 +26,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
   watchRedis(connection, config.redisUrl, logger);
   const pool = createPool({
     connectionString: config.databaseUrl,
-    max: Math.min(config.workerConcurrency, 20),
+    max: Math.min(config.workerConcurrency, WORKER_POOL_MAX),
     statementTimeoutMs: config.jobTimeoutMs,
     applicationName: "porter-worker",
   });

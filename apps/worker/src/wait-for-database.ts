@@ -3,6 +3,7 @@ import { ConfigError, redactUrl } from "@porter/config";
 import { connectionLoss } from "@porter/failures";
 import type { Logger } from "@porter/logger";
 import { setTimeout as delay } from "node:timers/promises";
+import { DATABASE_RETRY_MS } from "./tuning.js";
 
 /**
  * SQLSTATEs no wait can cure: 28 (bad user or password, pg_hba refusal),
@@ -40,7 +41,7 @@ export async function waitForDatabase(pool: pg.Pool, databaseUrl: string, logger
         waitingSince = Date.now();
         logger.warn({ reason }, `postgres unreachable at ${redactUrl(databaseUrl)}, waiting for it: ${reason}`);
       }
-      await delay(1_000 + Math.random() * 1_000, undefined, { signal }).catch(() => {});
+      await delay(DATABASE_RETRY_MS * (1 + Math.random()), undefined, { signal }).catch(() => {});
     }
   }
   return false;

@@ -1,9 +1,9 @@
+import { MAX_BACKOFF_MS } from "./tuning.js";
+
 /** What the backoff needs to know of a failure: the least wait a 429 asked for. */
 interface WithRetryAfter {
   retryAfterMs?: number | undefined;
 }
-
-export const MAX_BACKOFF_MS = 5 * 60_000;
 
 /**
  * Delay before attempt `attemptsMade + 1`: exponential from `baseMs`

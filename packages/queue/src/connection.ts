@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { PRODUCER_MAX_RETRIES } from "./tuning.js";
 
 export interface RedisOptions {
   /**
@@ -11,7 +12,7 @@ export interface RedisOptions {
 
 export function createRedis(url: string, options: RedisOptions): Redis {
   return new Redis(url, {
-    maxRetriesPerRequest: options.role === "worker" ? null : 3,
+    maxRetriesPerRequest: options.role === "worker" ? null : PRODUCER_MAX_RETRIES,
     enableOfflineQueue: options.role === "worker",
     connectionName: `porter-${options.role}`,
   });

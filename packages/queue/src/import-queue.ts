@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { BACKOFF_TYPE, QUEUE_NAME, type ImportJobData } from "./names.js";
+import { BACKOFF_TYPE, IMPORT_JOB_NAME, QUEUE_NAME, type ImportJobData } from "./names.js";
+import { FAILED_JOBS_KEPT } from "./tuning.js";
 
 export type ImportQueue = Queue<ImportJobData, void, string>;
 
@@ -15,7 +16,7 @@ export function createImportQueue(connection: Redis, prefix: string): ImportQueu
 /**
  * Options every import job is added with. Completed jobs are removed at once
  * (the ledger keeps the record), so Redis memory stays flat; failed jobs
- * stay a while for Bull Board, capped by count.
+ * stay a while for Bull Board, the last FAILED_JOBS_KEPT of them.
  */
 export function importJobOptions(ledgerId: string, policy: JobPolicy): JobsOptions {
   return {
@@ -23,7 +24,34 @@ export function importJobOptions(ledgerId: string, policy: JobPolicy): JobsOptio
     attempts: policy.attempts,
     backoff: { type: BACKOFF_TYPE },
     removeOnComplete: true,
-    removeOnFail: { count: 5_000 },
+    removeOnFail: { count: FAILED_JOBS_KEPT },
+  };
+}
+
+/** A ledger row to (re)enqueue: job id = ledger id. */
+export interface LedgerJob {
+  id: string;
+  runId: string;
+  legacyId: string;
+}
+
+/** One import job, as `queue.add` / `queue.addBulk` take it. */
+export interface ImportJob {
+  name: typeof IMPORT_JOB_NAME;
+  data: ImportJobData;
+  opts: JobsOptions;
+}
+
+/**
+ * The import job for one ledger row: the only place a job is built, so the
+ * enqueuer, the reconciler and a requeue add the same job for the same row
+ * (job id = ledger id, which makes a second add a no-op).
+ */
+export function importJob(row: LedgerJob, policy: JobPolicy): ImportJob {
+  return {
+    name: IMPORT_JOB_NAME,
+    data: { runId: row.runId, legacyId: row.legacyId },
+    opts: importJobOptions(row.id, policy),
   };
 }
 

@@ -1,8 +1,18 @@
-export { BACKOFF_TYPE, QUEUE_NAME, type ImportJobData } from "./names.js";
-export { backoffDelay, MAX_BACKOFF_MS } from "./backoff.js";
+export { BACKOFF_TYPE, IMPORT_JOB_NAME, QUEUE_NAME, type ImportJobData } from "./names.js";
+export { backoffDelay } from "./backoff.js";
+export { MAX_BACKOFF_MS } from "./tuning.js";
 export { createRedis, type RedisConnection, type RedisOptions } from "./connection.js";
-export { createImportQueue, importJobOptions, queueDepth, type ImportQueue, type JobPolicy } from "./import-queue.js";
-export { addLedgerJobs, type LedgerJob } from "./ledger-jobs.js";
+export {
+  createImportQueue,
+  importJob,
+  importJobOptions,
+  queueDepth,
+  type ImportJob,
+  type ImportQueue,
+  type JobPolicy,
+  type LedgerJob,
+} from "./import-queue.js";
+export { addLedgerJobs } from "./ledger-jobs.js";
 export { jobPresence, type JobPresence } from "./job-presence.js";
 export { removeRunJobs, type RemovedJobs } from "./remove-run-jobs.js";
 export { RedisLease } from "./lease.js";

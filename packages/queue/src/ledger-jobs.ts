@@ -1,22 +1,14 @@
 import type { Redis } from "ioredis";
-import { importJobOptions, type ImportQueue, type JobPolicy } from "./import-queue.js";
-
-/** A ledger row to (re)enqueue: job id = ledger id. */
-export interface LedgerJob {
-  id: string;
-  runId: string;
-  legacyId: string;
-}
-
-const CHUNK = 1_000;
+import { importJob, type ImportQueue, type JobPolicy, type LedgerJob } from "./import-queue.js";
+import { REDIS_CHUNK } from "./tuning.js";
 
 /**
- * Adds one job per ledger row, in chunks of 1,000 (one addBulk each), with
+ * Adds one job per ledger row, in chunks of REDIS_CHUNK (one addBulk each), with
  * the options every import job has.
  *
  * BullMQ ignores an add whose job id already exists, in any state. That is
  * what makes enqueueing idempotent, but a failed job kept in the failed set
- * (removeOnFail keeps the last 5,000) would silently swallow the new one, and
+ * (removeOnFail keeps the last FAILED_JOBS_KEPT) would silently swallow the new one, and
  * so would the remains of a job whose keys were deleted by hand while a
  * worker still wrote to it (a hash without its data). So the rows' ids are
  * first looked up (one pipeline per chunk) and such jobs removed; a job
@@ -32,18 +24,12 @@ export async function addLedgerJobs(
   // The raw pipelines below do not wait for a producer connection (no offline queue); BullMQ's calls do.
   await queue.waitUntilReady();
   let replaced = 0;
-  for (let start = 0; start < rows.length; start += CHUNK) {
-    const chunk = rows.slice(start, start + CHUNK);
+  for (let start = 0; start < rows.length; start += REDIS_CHUNK) {
+    const chunk = rows.slice(start, start + REDIS_CHUNK);
     const dead = await deadJobs(queue, redis, chunk.map((r) => r.id));
     const removed = await Promise.all(dead.map((id) => queue.remove(id, { removeChildren: false })));
     replaced += removed.filter((code) => code === 1).length;
-    await queue.addBulk(
-      chunk.map((row) => ({
-        name: "import",
-        data: { runId: row.runId, legacyId: row.legacyId },
-        opts: importJobOptions(row.id, policy),
-      })),
-    );
+    await queue.addBulk(chunk.map((row) => importJob(row, policy)));
   }
   return { queued: rows.length, replaced };
 }

@@ -1,6 +1,9 @@
 /** The one queue Porter uses. Its keys live under `{prefix}:imports:*`. */
 export const QUEUE_NAME = "imports";
 
+/** The name every import job is added with (BullMQ's job name; the worker takes any). */
+export const IMPORT_JOB_NAME = "import";
+
 /** The name of the custom backoff strategy registered by every worker. */
 export const BACKOFF_TYPE = "porter";
 

@@ -1,7 +1,6 @@
 import type { Redis } from "ioredis";
 import type { ImportQueue } from "./import-queue.js";
-
-const CHUNK = 1_000;
+import { REDIS_CHUNK } from "./tuning.js";
 
 export interface RemovedJobs {
   /** Jobs of the run removed from Redis (waiting, delayed, prioritized, failed). */
@@ -18,8 +17,8 @@ export interface RemovedJobs {
 /**
  * Removes every job of one run that is not being worked on, for a rollback.
  * Lists the ids of the waiting, delayed, prioritized, failed and active jobs
- * (the whole queue is bounded by QUEUE_HIGH_WATER plus the 5,000 failed jobs
- * kept), reads each job's data in pipelines of 1,000 to pick the run's, and
+ * (the whole queue is bounded by QUEUE_HIGH_WATER plus the FAILED_JOBS_KEPT failed
+ * jobs), reads each job's data in pipelines of REDIS_CHUNK to pick the run's, and
  * removes those. A job that a worker takes meanwhile counts as active.
  */
 export async function removeRunJobs(queue: ImportQueue, redis: Redis, runId: string): Promise<RemovedJobs> {
@@ -31,8 +30,8 @@ export async function removeRunJobs(queue: ImportQueue, redis: Redis, runId: str
   );
   let removed = 0;
   let busy = (await ofRun(queue, redis, [...active], runId)).length;
-  for (let start = 0; start < others.length; start += CHUNK) {
-    const mine = await ofRun(queue, redis, others.slice(start, start + CHUNK), runId);
+  for (let start = 0; start < others.length; start += REDIS_CHUNK) {
+    const mine = await ofRun(queue, redis, others.slice(start, start + REDIS_CHUNK), runId);
     const codes = await Promise.all(mine.map((id) => queue.remove(id, { removeChildren: false })));
     for (const code of codes) {
       // 0: locked, i.e. a worker took the job between the listing and the removal.
@@ -46,8 +45,8 @@ export async function removeRunJobs(queue: ImportQueue, redis: Redis, runId: str
 /** The ids among `ids` whose job data names `runId` (a job gone meanwhile is skipped). */
 async function ofRun(queue: ImportQueue, redis: Redis, ids: string[], runId: string): Promise<string[]> {
   const mine: string[] = [];
-  for (let start = 0; start < ids.length; start += CHUNK) {
-    const chunk = ids.slice(start, start + CHUNK);
+  for (let start = 0; start < ids.length; start += REDIS_CHUNK) {
+    const chunk = ids.slice(start, start + REDIS_CHUNK);
     const pipeline = redis.pipeline();
     for (const id of chunk) pipeline.hget(queue.toKey(id), "data");
     const results = (await pipeline.exec()) ?? [];
