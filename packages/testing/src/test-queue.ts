@@ -7,37 +7,31 @@ export interface TestQueue {
   /**
    * Deletes every key under the prefix at once and returns how many: for this
    * queue the same as a FLUSHALL, without touching the queues of test files
-   * running in parallel on the same Redis. The keys are found with SCAN, then
-   * deleted in one MULTI, so no worker runs a script between two deletes (as
-   * with FLUSHALL; a key created after the SCAN counts as created after the flush).
+   * running in parallel on the same Redis. One Lua script finds the keys (SCAN)
+   * and deletes them, so nothing runs in between: a SCAN first and a DEL later
+   * let a job added meanwhile keep its hash while the wait list holding it was
+   * deleted, an orphan no FLUSHALL can make.
    */
   clear(): Promise<number>;
   /** Deletes every key under the prefix and closes the connection. */
   drop(): Promise<void>;
 }
 
+/** SCAN + DEL of every key matching ARGV[1], in one script: atomic, as FLUSHALL is. */
+const CLEAR = `
+local cursor, deleted = "0", 0
+repeat
+  local reply = redis.call("SCAN", cursor, "MATCH", ARGV[1], "COUNT", 1000)
+  cursor = reply[1]
+  for _, key in ipairs(reply[2]) do deleted = deleted + redis.call("DEL", key) end
+until cursor == "0"
+return deleted`;
+
 /** A queue prefix of its own for one test file, on the machine's Redis. */
 export function createTestQueue(label = "porter_test"): TestQueue {
   const prefix = uniqueName(label);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
-  const clear = async () => {
-    const keys = new Set<string>();
-    let cursor = "0";
-    do {
-      const [next, found] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      for (const key of found) keys.add(key);
-    } while (cursor !== "0");
-    if (keys.size === 0) return 0;
-    const all = [...keys];
-    const multi = redis.multi();
-    for (let i = 0; i < all.length; i += 1000) multi.del(...all.slice(i, i + 1000));
-    const results = (await multi.exec()) ?? [];
-    return results.reduce((sum, [err, n]) => {
-      if (err) throw err;
-      return sum + Number(n);
-    }, 0);
-  };
+  const clear = async () => Number(await redis.eval(CLEAR, 0, `${prefix}:*`));
   return {
     prefix,
     redis,
