@@ -37,6 +37,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 describe("logs", () => {
   let db: TestDatabase;
   let queue: TestQueue;
+  /** The refused run's queue, apart from the worker's so no worker takes its jobs; dropped too. */
+  let refusedQueue: TestQueue;
   let sim: PorterProcess;
   let env: Record<string, string>;
   const processes: PorterProcess[] = [];
@@ -53,6 +55,7 @@ describe("logs", () => {
   beforeAll(async () => {
     db = await createTestDatabase("porter_logs");
     queue = createTestQueue("porter_logs");
+    refusedQueue = createTestQueue("porter_logs_refused");
     const args = ["--docs", String(DOCS), "--seed", String(SEED), "--token", TOKEN];
     for (const [name, rate] of Object.entries(FAULTS)) args.push(`--${name}`, String(rate));
     const started = await startLegacySimProcess(args);
@@ -77,6 +80,7 @@ describe("logs", () => {
   afterAll(async () => {
     await Promise.allSettled(processes.map((p) => p.stop("SIGTERM", 10_000)));
     await queue?.drop();
+    await refusedQueue?.drop();
     await db?.drop();
   });
 
@@ -97,7 +101,7 @@ describe("logs", () => {
     expect(status.code, status.stderr).toBe(0);
 
     // Failing paths: the legacy service refuses a wrong token; a DATABASE_URL that does not parse.
-    const refused = await porter(["run", "--limit", "5"], { LEGACY_TOKEN: WRONG_TOKEN, QUEUE_PREFIX: `${queue.prefix}_refused` });
+    const refused = await porter(["run", "--limit", "5"], { LEGACY_TOKEN: WRONG_TOKEN, QUEUE_PREFIX: refusedQueue.prefix });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/401/);
     const badUrl = await porter(["run"], { DATABASE_URL: `postgres://postgres:${PASSWORD}@127.0.0.1:99999/x` });
