@@ -1,11 +1,14 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestDatabase,
   createTestQueue,
+  documentPage,
   runPorter,
+  sampleDocument,
+  serveLocally,
   spawnPorter,
+  type LocalServer,
   type PorterProcess,
   type TestDatabase,
   type TestQueue,
@@ -23,26 +26,13 @@ const GOOD = ["plain", "with space/and slash", "日本語 🚀", "x".repeat(10_2
 // The last one makes `porter failures --json` print over 128 KB: all of it must reach the pipe.
 const BAD = ["nul\u0000inside", "lone\uD83Dhigh", "", `${"y".repeat(70_000)}\u0000`];
 
+/** With a short title and body (the ids are up to 64 KB), updated when the listing says. */
 function documentOf(id: string): unknown {
-  return {
-    id,
-    title: `Title of ${[...id].slice(0, 20).join("")}`,
-    body: "<p>body</p>",
-    author: { id: "u1", name: "Ada" },
-    tags: ["t"],
-    createdAt: "2020-01-01T00:00:00Z",
-    updatedAt: "2021-01-01T00:00:00Z",
-    attachments: [],
-  };
-}
-
-interface Legacy {
-  url: string;
-  close(): Promise<void>;
+  return sampleDocument(id, { title: `Title of ${[...id].slice(0, 20).join("")}`, body: "<p>body</p>", updatedAt: "2021-01-01T00:00:00Z" });
 }
 
 /** A legacy service whose listing is `pages` (by cursor, "" first) and which serves a page for every GOOD id. */
-async function startLegacy(pages: Map<string, { ids: string[]; nextCursor: string | null }>): Promise<Legacy> {
+async function startLegacy(pages: Map<string, { ids: string[]; nextCursor: string | null }>): Promise<LocalServer> {
   // Node's default 16 KB header limit would refuse the 64 KB id's URL; a real service must accept it too.
   const server: Server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
@@ -56,24 +46,15 @@ async function startLegacy(pages: Map<string, { ids: string[]; nextCursor: strin
     }
     const id = decodeURIComponent(url.pathname.slice("/documents/".length));
     if (!GOOD.includes(id)) return void res.writeHead(404).end();
-    const json = JSON.stringify(documentOf(id)).replaceAll("</", "<\\/");
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-    res.end(`<!doctype html><title>x</title><script id="document-data" type="application/json">${json}</script>`);
+    res.end(documentPage(documentOf(id)));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return serveLocally(server);
 }
 
 let db: TestDatabase;
 let queue: TestQueue;
-const legacies: Legacy[] = [];
+const legacies: LocalServer[] = [];
 let worker: PorterProcess | undefined;
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveLocally } from "@porter/testing";
 
 export interface HeldListing {
   url: string;
@@ -38,17 +38,12 @@ export async function startHeldListing(pages: number, perPage: number, holdAt: s
     if (cursor === holdAt) void held.then(answer);
     else answer();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const local = await serveLocally(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: local.url,
     ids,
     requested,
     release: () => release(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: local.close,
   };
 }

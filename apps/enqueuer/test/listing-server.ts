@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveLocally } from "@porter/testing";
 
 export interface ListingPage {
   ids: string[];
@@ -49,16 +49,11 @@ export async function startListingServer(pages: ListingPages): Promise<ListingSe
       }),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const local = await serveLocally(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: local.url,
     pages,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: local.close,
   };
 }

@@ -1,4 +1,4 @@
-import { bodyPlan, bodyText, buildDocument, documentTimes, type LegacyDocument } from "./document.js";
+import { bodyPlan, bodyText, buildDocument, documentTimes, type SimDocument } from "./document.js";
 import { assignFault, faultDetail, FAULTS, normalizeRates, type DocumentFaultName, type FailureKind, type FaultName, type FaultRates } from "./faults.js";
 import { idShape, makeId, parseIndex, type IdShapeName } from "./ids.js";
 import { brokenJson, embedJson, renderPage, wrongShape } from "./page.js";
@@ -44,7 +44,7 @@ export interface Corpus {
   /** The listing's updatedAt, cheap (does not build the body). */
   updatedAt(i: number): string;
   /** The true document (for bad-shape/bad-json ids the page serves a corrupted form of it). */
-  document(i: number): LegacyDocument;
+  document(i: number): SimDocument;
   /**
    * The HTML page served with 200 for id i, as UTF-8 bytes (for a not-found id: the page it
    * would have had). For too-large ids this copies 32 MB; servers use renderChunks.
@@ -75,7 +75,7 @@ export function createCorpus(options: CorpusOptions): Corpus {
   };
   const id = (i: number): string => (check(i), makeId(seed, i));
   const touched = (i: number): boolean => touchedRate > 0 && unit(seed, i, Salt.touched) < touchedRate;
-  const document = (i: number): LegacyDocument => buildDocument(seed, i, id(i), bodyText(bodyPlan(seed, i)), touched(i));
+  const document = (i: number): SimDocument => buildDocument(seed, i, id(i), bodyText(bodyPlan(seed, i)), touched(i));
   const fault = (i: number): DocumentFaultName | null => (check(i), assignFault(seed, rates, i));
 
   const renderChunks = (i: number): Buffer[] => {

@@ -2,7 +2,11 @@ import { Rng, Salt, unit } from "./prng.js";
 import { fileName, personName, phrase, sentencePlan, sentenceText } from "./text.js";
 import { times } from "./times.js";
 
-export interface LegacyDocument {
+/**
+ * A document of the simulated corpus, as the simulator builds and serves it
+ * (Porter's own parsed form is `LegacyDocument` in @porter/source).
+ */
+export interface SimDocument {
   id: string;
   title: string;
   body: string;
@@ -56,7 +60,7 @@ export function documentTimes(seed: number, i: number, touched = false): { creat
 }
 
 /** The document around a given body (rendering passes a placeholder and splices bytes in). */
-export function buildDocument(seed: number, i: number, id: string, body: string, touched = false): LegacyDocument {
+export function buildDocument(seed: number, i: number, id: string, body: string, touched = false): SimDocument {
   const titleRng = Rng.for(seed, i, Salt.title);
   const tagRng = Rng.for(seed, i, Salt.tags);
   const authorRng = Rng.for(seed, i, Salt.author);
@@ -66,7 +70,7 @@ export function buildDocument(seed: number, i: number, id: string, body: string,
   const tags: string[] = [];
   for (let k = tagRng.int(0, 5); k > 0; k--) tags.push(phrase(tagRng, tagRng.int(1, 2)));
 
-  const attachments: LegacyDocument["attachments"] = [];
+  const attachments: SimDocument["attachments"] = [];
   for (let k = 0, n = attRng.int(0, 3); k < n; k++) {
     const name = fileName(attRng);
     attachments.push({ name, url: `https://files.legacy.example/att/${i}/${k}/${encodeURIComponent(name)}`, size: size(attRng) });

@@ -1,4 +1,4 @@
-import type { LegacyDocument } from "./document.js";
+import type { SimDocument } from "./document.js";
 import type { Rng } from "./prng.js";
 import { scriptSafe } from "./script-safe.js";
 import { safeSlice } from "./text.js";
@@ -35,7 +35,7 @@ function dataScript(rng: Rng, json: string): string {
 }
 
 // Decoys come before the real tag; none holds the text `<script id="document-data"`.
-function decoys(rng: Rng, doc: LegacyDocument, trapsAlways: boolean): string[] {
+function decoys(rng: Rng, doc: SimDocument, trapsAlways: boolean): string[] {
   const all = [
     `<script>\n  window.__APP__ = { page: "document", slot: "document-data", ready: 1 < 2 };\n  if (location.hash) console.log("<\\/div>");\n</script>`,
     `<script type="application/ld+json">${embedJson({ "@context": "https://schema.org", "@type": "Article", headline: doc.title, author: { "@type": "Person", name: doc.author.name }, identifier: "document-data" })}</script>`,
@@ -61,7 +61,7 @@ export interface PageText {
  * (null: no document-data tag at all). `padded` ends `before` in `<!-- ` and starts `after`
  * with ` -->`, so padding read in order comes before any script.
  */
-export function renderPage(rng: Rng, doc: LegacyDocument, excerpt: string, json: string | null, padded: boolean): PageText {
+export function renderPage(rng: Rng, doc: SimDocument, excerpt: string, json: string | null, padded: boolean): PageText {
   const title = escapeHtml(doc.title);
   const scripts = decoys(rng, doc, json === null);
   const data = json === null ? "" : dataScript(rng, json);
@@ -85,7 +85,7 @@ export function renderPage(rng: Rng, doc: LegacyDocument, excerpt: string, json:
 }
 
 /** Valid JSON of the wrong shape, for the bad-shape fault. */
-export function wrongShape(doc: LegacyDocument, variant: number): unknown {
+export function wrongShape(doc: SimDocument, variant: number): unknown {
   const { title: _title, ...untitled } = doc;
   switch (variant % 5) {
     case 0:
@@ -102,7 +102,7 @@ export function wrongShape(doc: LegacyDocument, variant: number): unknown {
 }
 
 /** Broken JSON text (already escaped for the page), for the bad-json fault. */
-export function brokenJson(doc: LegacyDocument, variant: number): string {
+export function brokenJson(doc: SimDocument, variant: number): string {
   const json = JSON.stringify(doc);
   let broken: string;
   switch (variant % 4) {

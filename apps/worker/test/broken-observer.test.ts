@@ -6,11 +6,11 @@ import { loadConfig } from "@porter/config";
 import { createRun, recordListedPage } from "@porter/db";
 import { createImportQueue, createRedis, importJob, type ImportJobData, type ImportQueue } from "@porter/queue";
 import { createHttpSource, type Source } from "@porter/source";
-import { createTestDatabase, createTestQueue, REDIS_URL, waitFor, type TestDatabase, type TestQueue } from "@porter/testing";
+import { createTestDatabase, createTestQueue, REDIS_URL, sampleDocument, waitFor, type TestDatabase, type TestQueue } from "@porter/testing";
 import type { AttemptObserver } from "../src/attempt-observer.js";
 import { createImportWorker } from "../src/create-worker.js";
 import { createImportProcessor } from "../src/process-import.js";
-import { ok, sampleDocument, startLegacyServer, status, type LegacyServer } from "./legacy-server.js";
+import { ok, startLegacyServer, status, type LegacyServer } from "./legacy-server.js";
 
 // Observers are for watching the migration: one that throws (a metrics
 // library bug, a label it rejects) must never cost a document.

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { DocumentRecord } from "@porter/db";
+import { embedJson, serveLocally } from "@porter/testing";
 
 /** What the fake legacy service does for one document id on one request (1-based). */
 export type Reply = (res: ServerResponse, request: number) => void;
@@ -14,28 +13,13 @@ export interface LegacyServer {
   close(): Promise<void>;
 }
 
-export function sampleDocument(id: string, overrides: Partial<DocumentRecord> = {}): DocumentRecord {
-  return {
-    id,
-    title: `Title of ${id}`,
-    body: `<p>Body of ${id}</p> — ünïcödé 🚀 "quoted" \\ </script> end`,
-    author: { id: "u1", name: "Ada" },
-    tags: ["alpha", "beta"],
-    createdAt: "2020-01-02T03:04:05.123456Z",
-    updatedAt: "2021-06-07T08:09:10.654321+02:00",
-    attachments: [{ name: "file.pdf", url: "https://example.com/file.pdf", size: 5_000_000_000 }],
-    ...overrides,
-  };
-}
-
 /** A legacy HTML page with the document embedded as the contract says (`</` written `<\/`). */
 export function pageFor(doc: unknown): string {
-  const json = JSON.stringify(doc).replaceAll("</", "<\\/");
   return [
     "<!doctype html><html><head><title>legacy</title>",
     '<script>window.analytics = "<script id=\\"document-data\\">";</script>',
     "</head><body><h1>Document</h1>",
-    `<script type='application/json'   id="document-data">${json}</script>`,
+    `<script type='application/json'   id="document-data">${embedJson(doc)}</script>`,
     "</body></html>",
   ].join("\n");
 }
@@ -82,16 +66,11 @@ export async function startLegacyServer(): Promise<LegacyServer> {
     if (reply) reply(res, times.length);
     else status(404)(res, times.length);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const local = await serveLocally(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: local.url,
     replies,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: local.close,
   };
 }

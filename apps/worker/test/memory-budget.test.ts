@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkpointListing, createRun, recordListedPage } from "@porter/db";
 import { createImportQueue, createRedis, importJobOptions, type ImportQueue } from "@porter/queue";
 import {
+  sampleDocument,
   createTestDatabase,
   createTestQueue,
   REDIS_URL,
@@ -15,7 +16,7 @@ import {
   type TestDatabase,
   type TestQueue,
 } from "@porter/testing";
-import { pageFor, sampleDocument } from "./legacy-server.js";
+import { pageFor } from "./legacy-server.js";
 
 const MiB = 1024 * 1024;
 const PAGES = 48;

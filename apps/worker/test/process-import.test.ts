@@ -6,9 +6,9 @@ import { ImportFailure } from "@porter/failures";
 import { createLogger } from "@porter/logger";
 import { createRedis, importJobOptions, QUEUE_NAME, type ImportJobData } from "@porter/queue";
 import { createHttpSource, type Source } from "@porter/source";
-import { createTestDatabase, createTestQueue, REDIS_URL, type TestDatabase, type TestQueue } from "@porter/testing";
+import { createTestDatabase, createTestQueue, REDIS_URL, sampleDocument, type TestDatabase, type TestQueue } from "@porter/testing";
 import { createImportProcessor, type ImportProcessor } from "../src/process-import.js";
-import { hang, ok, sampleDocument, sequence, startLegacyServer, status, type LegacyServer } from "./legacy-server.js";
+import { hang, ok, sequence, startLegacyServer, status, type LegacyServer } from "./legacy-server.js";
 
 const JOB_TIMEOUT_MS = 300;
 

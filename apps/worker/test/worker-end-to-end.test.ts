@@ -5,9 +5,9 @@ import { checkpointListing, completeRunIfDone, countByStatus, createRun, recordL
 import { createLogger } from "@porter/logger";
 import { createImportQueue, createRedis, importJobOptions, type ImportQueue } from "@porter/queue";
 import { createHttpSource, type Source } from "@porter/source";
-import { createTestDatabase, createTestQueue, REDIS_URL, waitFor, type TestDatabase, type TestQueue } from "@porter/testing";
+import { createTestDatabase, createTestQueue, REDIS_URL, sampleDocument, waitFor, type TestDatabase, type TestQueue } from "@porter/testing";
 import { createImportWorker, type ImportWorker } from "../src/create-worker.js";
-import { ok, sampleDocument, sequence, startLegacyServer, status, type LegacyServer } from "./legacy-server.js";
+import { ok, sequence, startLegacyServer, status, type LegacyServer } from "./legacy-server.js";
 
 const ATTEMPTS = 3;
 

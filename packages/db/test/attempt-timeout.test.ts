@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImportFailure } from "@porter/failures";
-import { createTestDatabase, type TestDatabase } from "@porter/testing";
+import { createTestDatabase, sampleDocument, type TestDatabase } from "@porter/testing";
 import { loadDocument } from "../src/index.js";
-import { ledgerId, ledgerRow, sampleDocument, seedRun } from "./fixtures.js";
+import { ledgerId, ledgerRow, seedRun } from "./fixtures.js";
 import { activeLoads, holdLock, waitForLoads } from "./lock-holder.js";
 
 let db: TestDatabase;

@@ -1,19 +1,5 @@
 import type pg from "pg";
-import { createRun, recordListedPage, type DocumentRecord } from "../src/index.js";
-
-export function sampleDocument(id: string, overrides: Partial<DocumentRecord> = {}): DocumentRecord {
-  return {
-    id,
-    title: `Title of ${id}`,
-    body: `<p>Body of ${id}</p>`,
-    author: { id: "u1", name: "Ada Lovelace" },
-    tags: ["alpha", "beta"],
-    createdAt: "2020-01-02T03:04:05.123456Z",
-    updatedAt: "2021-06-07T08:09:10.654321+02:00",
-    attachments: [{ name: "file.pdf", url: "https://example.com/file.pdf", size: 1234 }],
-    ...overrides,
-  };
-}
+import { createRun, recordListedPage } from "../src/index.js";
 
 /** A run with one pending ledger row per legacy id; returns the run id and the row ids by legacy id. */
 export async function seedRun(pool: pg.Pool, legacyIds: string[]): Promise<{ runId: string; ledger: Map<string, string> }> {

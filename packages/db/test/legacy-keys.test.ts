@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@porter/testing";
+import { createTestDatabase, sampleDocument, type TestDatabase } from "@porter/testing";
 import { createRun, escapedLegacyKey, escapeLegacyId, legacyKey, loadBatch, loadDocument, recordListedPage } from "../src/index.js";
-import { ledgerId, sampleDocument, seedRun } from "./fixtures.js";
+import { ledgerId, seedRun } from "./fixtures.js";
 
 let db: TestDatabase;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@porter/testing";
+import { createTestDatabase, sampleDocument, type TestDatabase } from "@porter/testing";
 import { loadDocument, type DocumentRecord } from "../src/index.js";
-import { ledgerId, sampleDocument, seedRun } from "./fixtures.js";
+import { ledgerId, seedRun } from "./fixtures.js";
 import { holdLock, waitForLoads } from "./lock-holder.js";
 
 /*

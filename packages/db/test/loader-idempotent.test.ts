@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@porter/testing";
+import { createTestDatabase, sampleDocument, type TestDatabase } from "@porter/testing";
 import { loadDocument } from "../src/index.js";
-import { ledgerId, ledgerRow, sampleDocument, seedRun } from "./fixtures.js";
+import { ledgerId, ledgerRow, seedRun } from "./fixtures.js";
 
 let db: TestDatabase;
 

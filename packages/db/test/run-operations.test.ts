@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@porter/testing";
+import { createTestDatabase, sampleDocument, type TestDatabase } from "@porter/testing";
 import {
   addListedPage,
   beginRollback,
@@ -22,7 +22,7 @@ import {
   completeRunIfDone,
   checkpointListing,
 } from "../src/index.js";
-import { ledgerId, ledgerRow, sampleDocument, seedRun } from "./fixtures.js";
+import { ledgerId, ledgerRow, seedRun } from "./fixtures.js";
 
 let db: TestDatabase;
 

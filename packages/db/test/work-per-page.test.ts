@@ -1,8 +1,8 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@porter/testing";
+import { createTestDatabase, sampleDocument, type TestDatabase } from "@porter/testing";
 import { countByStatus, loadBatch, recordListedPage } from "../src/index.js";
-import { ledgerId, sampleDocument, seedRun } from "./fixtures.js";
+import { ledgerId, seedRun } from "./fixtures.js";
 
 /*
  * The work a listing page or a load batch does must follow the page, not the

@@ -1,7 +1,7 @@
 import { ImportFailure } from "@porter/failures";
 import { describe, expect, it } from "vitest";
 import { extractDocument, extractEmbeddedJson, isStorableText, legacyDocumentSchema } from "../src/index.js";
-import { embedJson, page, sampleDocument } from "./fixtures.js";
+import { documentPage, embedJson, sampleDocument } from "@porter/testing";
 
 function failureOf(fn: () => unknown): ImportFailure {
   try {
@@ -31,11 +31,11 @@ describe("extractEmbeddedJson", () => {
     ["boolean attribute first", '<script async id="document-data">'],
   ];
   it.each(tags)("finds the tag: %s", (_name, openTag) => {
-    expect(extractEmbeddedJson(page(DOC, openTag))).toBe(JSON_TEXT);
+    expect(extractEmbeddedJson(documentPage(DOC, openTag))).toBe(JSON_TEXT);
   });
 
   it.each(["</script >", "</SCRIPT>", "</script\n>", "</Script \t >"])("accepts the closing tag %j", (close) => {
-    expect(extractEmbeddedJson(page(DOC, '<script id="document-data">', close))).toBe(JSON_TEXT);
+    expect(extractEmbeddedJson(documentPage(DOC, '<script id="document-data">', close))).toBe(JSON_TEXT);
   });
 
   it("skips other scripts and decoys before it", () => {
@@ -62,16 +62,16 @@ describe("extractEmbeddedJson", () => {
 
   it("round-trips </ written as <\\/ and decodes nothing else", () => {
     const body = '<p>a</p><script>alert("x")</script> &amp; &lt; \\ "quoted" \u2028 </SCRIPT >';
-    const doc = sampleDocument({ body });
-    const json = extractEmbeddedJson(page(doc));
+    const doc = sampleDocument("doc-1", { body });
+    const json = extractEmbeddedJson(documentPage(doc));
     expect(json).toContain("<\\/script>");
     expect(json).toContain("&amp;");
-    expect(extractDocument(page(doc)).body).toBe(body);
+    expect(extractDocument(documentPage(doc)).body).toBe(body);
   });
 
   it("keeps unicode as is", () => {
-    const doc = sampleDocument({ id: "ключ/日本 😀", title: "Ünïcödé 🎉 \u00a0", body: "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 e\u0301", tags: ["ß", "中文"] });
-    expect(extractDocument(page(doc), doc.id)).toEqual(doc);
+    const doc = sampleDocument("ключ/日本 😀", { title: "Ünïcödé 🎉 \u00a0", body: "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 e\u0301", tags: ["ß", "中文"] });
+    expect(extractDocument(documentPage(doc), doc.id)).toEqual(doc);
   });
 
   it("fails with no_embedded_json when there is no tag", () => {
@@ -151,7 +151,7 @@ describe("extractEmbeddedJson agrees with HTML5", () => {
 describe("extractDocument", () => {
   it("parses and validates, stripping unknown fields", () => {
     const extra = { ...DOC, extra: 1, author: { ...DOC.author, email: "x" }, attachments: [{ ...DOC.attachments[0], mime: "a/b" }] };
-    expect(extractDocument(page(extra))).toEqual(DOC);
+    expect(extractDocument(documentPage(extra))).toEqual(DOC);
   });
 
   it.each([
@@ -192,14 +192,14 @@ describe("extractDocument", () => {
     ["size a string", { ...DOC, attachments: [{ name: "n", url: "u", size: "1" }] }, "attachments[0].size"],
   ];
   it.each(wrongShapes)("names the bad field: %s", (_name, value, path) => {
-    const f = failureOf(() => extractDocument(page(value)));
+    const f = failureOf(() => extractDocument(documentPage(value)));
     expect(f.kind).toBe("invalid_document");
     expect(f.stage).toBe("extract");
     expect(f.message).toContain(`invalid document: ${path}: `);
   });
 
   it("says what was expected", () => {
-    expect(failureOf(() => extractDocument(page({ ...DOC, title: 5 }))).message).toMatch(/title: .*expected string/);
+    expect(failureOf(() => extractDocument(documentPage({ ...DOC, title: 5 }))).message).toMatch(/title: .*expected string/);
   });
 
   it.each([
@@ -211,13 +211,13 @@ describe("extractDocument", () => {
     ["id", { id: "a\u0000" }, /id: .*U\+0000/],
   ])("rejects NUL and lone surrogates in %s", (_field, overrides, message) => {
     // JSON.stringify writes NUL as \u0000 and a lone surrogate as \udXXX, as a legacy service would.
-    const f = failureOf(() => extractDocument(page(sampleDocument(overrides as object))));
+    const f = failureOf(() => extractDocument(documentPage(sampleDocument("doc-1", overrides as object))));
     expect(f.kind).toBe("invalid_document");
     expect(f.message).toMatch(message);
   });
 
   it("accepts surrogate pairs written as JSON escapes", () => {
-    const html = `<script id="document-data">${embedJson(DOC).replace('"A title"', '"\\ud83d\\ude00"')}</script>`;
+    const html = `<script id="document-data">${embedJson(DOC).replace('"Title of doc-1"', '"\\ud83d\\ude00"')}</script>`;
     expect(extractDocument(html).title).toBe("😀");
   });
 
@@ -235,7 +235,7 @@ describe("extractDocument", () => {
     "0001-01-01T00:00:00Z",
     "9999-12-31T23:59:59.999999999+14:00",
   ])("accepts the timestamp %s unchanged", (ts) => {
-    const doc = extractDocument(page(sampleDocument({ createdAt: ts, updatedAt: ts })));
+    const doc = extractDocument(documentPage(sampleDocument("doc-1", { createdAt: ts, updatedAt: ts })));
     expect(doc.createdAt).toBe(ts);
     expect(doc.updatedAt).toBe(ts);
   });
@@ -265,24 +265,24 @@ describe("extractDocument", () => {
     "2020-01-02T03:04:05Z\n",
     "yesterday",
   ])("rejects the timestamp %j", (ts) => {
-    const f = failureOf(() => extractDocument(page(sampleDocument({ updatedAt: ts }))));
+    const f = failureOf(() => extractDocument(documentPage(sampleDocument("doc-1", { updatedAt: ts }))));
     expect(f.kind).toBe("invalid_document");
     expect(f.message).toMatch(/updatedAt: expected an ISO-8601 date-time/);
   });
 
   it.each([0, 2 ** 31, 2 ** 32 + 7, Number.MAX_SAFE_INTEGER])("accepts the size %d", (size) => {
-    const doc = extractDocument(page(sampleDocument({ attachments: [{ name: "n", url: "u", size }] })));
+    const doc = extractDocument(documentPage(sampleDocument("doc-1", { attachments: [{ name: "n", url: "u", size }] })));
     expect(doc.attachments[0]?.size).toBe(size);
   });
 
   it.each([1.5, -1, 2 ** 53, 1e300])("rejects the size %d", (size) => {
-    const f = failureOf(() => extractDocument(page(sampleDocument({ attachments: [{ name: "n", url: "u", size }] }))));
+    const f = failureOf(() => extractDocument(documentPage(sampleDocument("doc-1", { attachments: [{ name: "n", url: "u", size }] }))));
     expect(f.kind).toBe("invalid_document");
     expect(f.message).toMatch(/attachments\[0\]\.size: expected a non-negative safe integer/);
   });
 
   it("refuses a page holding another document", () => {
-    const f = failureOf(() => extractDocument(page(DOC), "doc-2"));
+    const f = failureOf(() => extractDocument(documentPage(DOC), "doc-2"));
     expect(f.kind).toBe("invalid_document");
     expect(f.message).toBe('page for "doc-2" holds document "doc-1"');
   });
@@ -290,7 +290,7 @@ describe("extractDocument", () => {
   it("validates a 3 MB body", () => {
     const body = "é😀</script>x".repeat(250_000);
     const started = performance.now();
-    expect(extractDocument(page(sampleDocument({ body })), "doc-1").body).toBe(body);
+    expect(extractDocument(documentPage(sampleDocument("doc-1", { body })), "doc-1").body).toBe(body);
     expect(performance.now() - started).toBeLessThan(2000);
   });
 

@@ -2,7 +2,7 @@ import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:
 import { ImportFailure } from "@porter/failures";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createHttpSource, extractDocument, type Source } from "../src/index.js";
-import { page, sampleDocument } from "./fixtures.js";
+import { documentPage, sampleDocument } from "@porter/testing";
 import { startServer, type TestServer } from "./http-server.js";
 
 const MAX = 64 * 1024;
@@ -40,8 +40,8 @@ function serve(encoding: string | undefined, body: Buffer, status = 200): void {
 }
 
 // Long enough for several chunks, with multi-byte characters that fall across them.
-const doc = sampleDocument({ body: "é😀中 — ünïcödé ".repeat(2000) });
-const html = Buffer.from(page(doc));
+const doc = sampleDocument("doc-1", { body: "é😀中 — ünïcödé ".repeat(2000) });
+const html = Buffer.from(documentPage(doc));
 
 beforeAll(async () => {
   server = await startServer();

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveLocally } from "@porter/testing";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -29,10 +29,9 @@ export async function startServer(): Promise<TestServer> {
   server.on("connection", () => {
     state.connections++;
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const local = await serveLocally(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: local.url,
     get handler() {
       return state.handler;
     },
@@ -48,10 +47,6 @@ export async function startServer(): Promise<TestServer> {
     get requests() {
       return state.requests;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: local.close,
   };
 }

@@ -2,7 +2,7 @@ import { inspect } from "node:util";
 import { ImportFailure } from "@porter/failures";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHttpSource, extractDocument, type Source } from "../src/index.js";
-import { page, sampleDocument } from "./fixtures.js";
+import { documentPage, sampleDocument } from "@porter/testing";
 import { startServer, type TestServer } from "./http-server.js";
 
 const TOKEN = "s3cr3t-t0ken-value";
@@ -59,7 +59,7 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((s) => s.close()));
 });
 
-const html = (req: { url?: string }) => page(sampleDocument({ id: decodeURIComponent((req.url ?? "").split("/").pop() ?? "") }));
+const html = (req: { url?: string }) => documentPage(sampleDocument(decodeURIComponent((req.url ?? "").split("/").pop() ?? "")));
 
 describe("fetchPage", () => {
   it("returns the page, decoded", async () => {

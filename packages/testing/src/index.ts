@@ -1,4 +1,7 @@
 export { POSTGRES_URL, REDIS_URL, uniqueName } from "./services.js";
+export { sampleDocument } from "./documents.js";
+export { documentPage, embedJson } from "./pages.js";
+export { serveLocally, type LocalServer } from "./local-server.js";
 export { createTestDatabase, type TestDatabase } from "./test-database.js";
 export { createTestQueue, type TestQueue } from "./test-queue.js";
 export { waitFor, type WaitOptions } from "./wait-for.js";
