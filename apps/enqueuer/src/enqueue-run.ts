@@ -21,12 +21,12 @@ export interface EnqueueOptions {
   jobAttempts: number;
   /** How each page is read: its timeout, attempts and backoff (listPolicy(config) in @porter/runs). */
   list: ListPolicy;
-  /** Stop listing when pages bring no new id for this long (listing time only); default 10 minutes. */
-  listIdleTimeoutMs?: number;
+  /** Stop listing when pages bring no new id for this long, listing time only (LIST_IDLE_TIMEOUT_MS). */
+  listIdleTimeoutMs: number;
   /** Stop listing after this many distinct documents. */
   limit?: number | undefined;
-  /** How long a store may be unreachable before the listing fails (STORE_OUTAGE_MS); default 2 minutes. */
-  storeOutageMs?: number;
+  /** How long a store may be unreachable before the listing fails (STORE_OUTAGE_MS). */
+  storeOutageMs: number;
   signal?: AbortSignal;
 }
 
@@ -48,7 +48,7 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
   const stores =
     deps.stores ??
     new StoreRetry(logger, {
-      outageMs: options.storeOutageMs ?? 120_000,
+      outageMs: options.storeOutageMs,
       hint: `the run keeps its checkpoint: porter resume ${runId} goes on from it`,
     });
   const signal = options.signal;
@@ -65,7 +65,7 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
   let cursor = run.cursor;
   let listed = run.listed;
   let room = 0;
-  const guard = new ListingGuard(options.listIdleTimeoutMs ?? DEFAULT_LIST_IDLE_TIMEOUT_MS, cursor);
+  const guard = new ListingGuard(options.listIdleTimeoutMs, cursor);
   for (;;) {
     signal?.throwIfAborted();
     if (room <= 0) room = await demand.room(signal);
@@ -111,8 +111,6 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
   logger.info({ runId, listed: run?.listed }, "listing done");
   return run as Run;
 }
-
-const DEFAULT_LIST_IDLE_TIMEOUT_MS = 600_000;
 
 /**
  * The document is migrated whatever the listing says of its updatedAt (the

@@ -11,6 +11,8 @@ export const OPTIONS: EnqueueOptions = {
   highWater: 1_000,
   jobAttempts: 4,
   list: { timeoutMs: 5_000, attempts: 2, backoffBaseMs: 10 },
+  listIdleTimeoutMs: 600_000,
+  storeOutageMs: 120_000,
 };
 
 export interface LedgerEntry {

@@ -1,5 +1,5 @@
 import type { InvalidListedId } from "@porter/db";
-import { idProblem, type ListedDocument } from "@porter/source";
+import { idProblem, quoteShort, type ListedDocument } from "@porter/source";
 
 /** The page's distinct ids, in listing order, with why each invalid one cannot be migrated. */
 export function toListedIds(documents: readonly ListedDocument[]): (string | InvalidListedId)[] {
@@ -21,5 +21,5 @@ export function toListedId(id: string): string | InvalidListedId {
 
 /** The id escaped, and cut short when long: the ledger row holds all of it. */
 function shown(id: string): string {
-  return id.length > 200 ? `${JSON.stringify(id.slice(0, 200))}… (${id.length} UTF-16 units)` : JSON.stringify(id);
+  return id.length > 200 ? `${quoteShort(id, 200)} (${id.length} UTF-16 units)` : quoteShort(id, 200);
 }

@@ -1,13 +1,9 @@
 import { createHash } from "node:crypto";
-import { isStorableText } from "@porter/source";
+import { isStorableText, quoteShort } from "@porter/source";
 
 /** A listing that cannot be trusted to end: the reason is written on the run and logged. */
 export class ListingStopped extends Error {
   override readonly name = "ListingStopped";
-}
-
-function shown(cursor: string): string {
-  return cursor.length > 80 ? `${JSON.stringify(cursor.slice(0, 80))}…` : JSON.stringify(cursor);
 }
 
 /**
@@ -52,11 +48,11 @@ export class ListingGuard {
    */
   follow(next: string): void {
     if (!isStorableText(next)) {
-      throw new ListingStopped(`the listing's next cursor ${JSON.stringify(next.slice(0, 80))} holds NUL or a lone surrogate: it cannot be saved as a checkpoint nor sent back`);
+      throw new ListingStopped(`the listing's next cursor ${quoteShort(next, 80)} holds NUL or a lone surrogate: it cannot be saved as a checkpoint nor sent back`);
     }
     const key = digest(next);
     if (this.seen.has(key)) {
-      throw new ListingStopped(`the listing's next cursor ${shown(next)} was listed from before in this run: it would list the same pages again, for ever`);
+      throw new ListingStopped(`the listing's next cursor ${quoteShort(next, 80)} was listed from before in this run: it would list the same pages again, for ever`);
     }
     this.seen.add(key);
   }

@@ -24,8 +24,8 @@ export interface VerifyOptions {
   list: ListPolicy;
   /** Ids reported per class of difference (the counts are always exact). */
   sampleSize: number;
-  /** Give up when pages bring no new id for this long (listing time only); default 10 minutes. */
-  listIdleTimeoutMs?: number;
+  /** Give up when pages bring no new id for this long, listing time only (LIST_IDLE_TIMEOUT_MS). */
+  listIdleTimeoutMs: number;
   onPage?: (listedSoFar: number) => void;
 }
 
@@ -61,7 +61,7 @@ export async function verifyRun(deps: VerifyDeps, run: Run, options: VerifyOptio
     await createListingSnapshot(client);
     let cursor: string | null = null;
     let seen = 0;
-    const guard = new ListingGuard(options.listIdleTimeoutMs ?? 600_000, null);
+    const guard = new ListingGuard(options.listIdleTimeoutMs, null);
     do {
       const started = performance.now();
       const page = await listPage(deps.source, cursor, options.pageSize, options.list, deps.logger);

@@ -3,6 +3,7 @@ import { Pool, type Dispatcher } from "undici";
 import { ACCEPT_ENCODING, parseContentEncoding } from "./content-encoding.js";
 import { encodePathSegment, normalizeBasePath } from "./document-path.js";
 import { parseListPage } from "./listing.js";
+import { quoteShort } from "./quote-short.js";
 import { readChunked, readDeclared, readEncoded } from "./read-body.js";
 import type { BodyReservation, ListPage, Source } from "./source.js";
 
@@ -32,8 +33,7 @@ function documentContext(id: string | null): string {
 
 function listingContext(cursor: string | null): string {
   if (cursor === null) return "GET listing (first page)";
-  const shown = cursor.length > 80 ? `${JSON.stringify(cursor.slice(0, 80))}…` : JSON.stringify(cursor);
-  return `GET listing after cursor ${shown}`;
+  return `GET listing after cursor ${quoteShort(cursor, 80)}`;
 }
 
 function positiveInteger(value: unknown, name: string): number {
