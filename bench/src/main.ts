@@ -17,20 +17,16 @@
  * databases are NAME_baseline and NAME_porter, kept afterwards for a look) let
  * a test run it small without touching the committed results.
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { Redis } from "ioredis";
-import { migrateDatabase } from "@porter/db";
+import { REDIS_URL, createTestQueue, recreateDatabase, spawnNode, spawnPorter, startLegacySimProcess } from "@porter/testing";
 import { ProcessSampler, pidsOf, rssMb } from "./proc-stats.js";
 import { renderMarkdown, type BenchResult, type SideResult } from "./report.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const PORTER = `${ROOT}apps/cli/bin/porter.js`;
 const BASELINE = `${ROOT}bench/dist/baseline.js`;
 
 const { values: flags } = parseArgs({
@@ -55,22 +51,6 @@ const DB_PREFIX = flags["db-prefix"] as string;
 if (!/^[a-z_][a-z0-9_]*$/.test(DB_PREFIX)) throw new RangeError(`--db-prefix must be a lower-case SQL name, got ${DB_PREFIX}`);
 if (!(FAULT_MIX >= 0 && FAULT_MIX <= 1)) throw new RangeError(`--fault-mix must be a rate in [0, 1], got ${flags["fault-mix"]}`);
 const POSTGRES = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-
-function dbUrl(name: string): string {
-  const url = new URL(POSTGRES);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function freshDatabase(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: POSTGRES });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
-  await migrateDatabase(dbUrl(name));
-  return dbUrl(name);
-}
 
 async function commits(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -84,55 +64,43 @@ async function commits(url: string): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-function start(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
-  const closed = once(child, "close");
-  return { child, stdout: () => out, closed };
+/** Output and exit of a bench process that failed, for the error that stops the bench. */
+function failure(what: string, code: number | string, stderr: string): Error {
+  return new Error(`${what} exited with ${code}: ${stderr.trim().split("\n").slice(-5).join("\n")}`);
 }
 
 async function startSim(faultMix = 0): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const args = [PORTER, "legacy-sim", "--port", "0", "--docs", String(DOCS)];
+  const args = ["--docs", String(DOCS)];
   if (!flags["no-prerender"]) args.push("--prerender");
   if (faultMix > 0) {
     const third = String(faultMix / 3);
     args.push("--rate-limit", third, "--server-error", third, "--reset", third);
   }
-  const sim = start(args, { LOG_LEVEL: "info" });
   const t0 = Date.now();
-  for (;;) {
-    const line = sim.stdout().split("\n").find((l) => l.includes("legacy-sim listening"));
-    if (line) {
-      process.stderr.write(`simulator ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-      return {
-        url: (JSON.parse(line) as { url: string }).url,
-        pid: sim.child.pid as number,
-        stop: async () => {
-          sim.child.kill("SIGTERM");
-          await sim.closed;
-        },
-      };
-    }
-    if (sim.child.exitCode !== null) throw new Error("the simulator exited");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // Rendering a large corpus ahead takes a while: a minute per 100k documents is ample.
+  const sim = await startLegacySimProcess(args, { timeoutMs: 60_000 + DOCS * 0.6 });
+  process.stderr.write(`simulator ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  return {
+    url: sim.url,
+    pid: sim.process.child.pid as number,
+    stop: async () => {
+      await sim.process.stop();
+    },
+  };
 }
 
 async function runBaseline(legacyUrl: string, simPid: number): Promise<SideResult> {
-  const url = await freshDatabase(`${DB_PREFIX}_baseline`);
+  const url = await recreateDatabase(`${DB_PREFIX}_baseline`, POSTGRES);
   const before = await commits(url);
   const sampler = new ProcessSampler();
   sampler.add("simulator", () => [simPid]);
   sampler.add("postgres", () => pidsOf("postgres"));
-  const proc = start([BASELINE, legacyUrl, url, flags["baseline-concurrency"] as string]);
+  const proc = spawnNode(BASELINE, [legacyUrl, url, flags["baseline-concurrency"] as string]);
   sampler.add("baseline", () => [proc.child.pid as number]);
   sampler.start();
-  await proc.closed;
+  const code = await proc.exited;
   const processes = sampler.stop();
+  if (code !== 0) throw failure("the baseline", code, proc.stderr());
   const out = JSON.parse(proc.stdout().trim()) as {
     docs: number;
     failed: number;
@@ -145,17 +113,17 @@ async function runBaseline(legacyUrl: string, simPid: number): Promise<SideResul
 }
 
 async function runPorter(legacyUrl: string, simPid: number): Promise<SideResult> {
-  const url = await freshDatabase(`${DB_PREFIX}_porter`);
+  const url = await recreateDatabase(`${DB_PREFIX}_porter`, POSTGRES);
   const before = await commits(url);
-  const prefix = `${DB_PREFIX}_${Date.now().toString(36)}`;
+  const queue = createTestQueue(DB_PREFIX);
+  const redis = queue.redis;
   const env = {
     DATABASE_URL: url,
     REDIS_URL,
     LEGACY_URL: legacyUrl,
-    QUEUE_PREFIX: prefix,
+    QUEUE_PREFIX: queue.prefix,
     WORKER_CONCURRENCY: String(CONCURRENCY),
   };
-  const redis = new Redis(REDIS_URL);
   let redisPeak = 0;
   const redisTimer = setInterval(() => {
     redis
@@ -170,17 +138,20 @@ async function runPorter(legacyUrl: string, simPid: number): Promise<SideResult>
   sampler.add("simulator", () => [simPid]);
   sampler.add("postgres", () => pidsOf("postgres"));
   sampler.add("redis", () => pidsOf("redis-server"));
-  const workers = Array.from({ length: WORKERS }, () => start([PORTER, "worker"], env));
+  const workers = Array.from({ length: WORKERS }, () => spawnPorter(["worker"], env));
   sampler.add("workers", () => workers.map((w) => w.child.pid as number));
-  const run = start([PORTER, "run", "--follow", "--json"], env);
+  const run = spawnPorter(["run", "--follow", "--json"], env);
   sampler.add("enqueuer", () => [run.child.pid as number]);
   sampler.start();
-  await run.closed;
+  const code = await run.exited;
   const workerRss = workers.map((w) => Math.round(rssMb(w.child.pid as number) ?? 0));
   const processes = sampler.stop();
   clearInterval(redisTimer);
-  for (const w of workers) w.child.kill("SIGTERM");
-  await Promise.all(workers.map((w) => w.closed));
+  await Promise.all(workers.map((w) => w.stop()));
+  if (code !== 0) {
+    await queue.drop();
+    throw failure("porter run", code, run.stderr());
+  }
   const summary = JSON.parse(run.stdout().trim()) as { succeeded: number; failed: number; durationMs: number; docsPerSecond: number };
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -191,13 +162,7 @@ async function runPorter(legacyUrl: string, simPid: number): Promise<SideResult>
   );
   await client.end();
   // Leave nothing of this run in Redis.
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-  await redis.quit();
+  await queue.drop();
   return {
     docs: summary.succeeded,
     failed: summary.failed,

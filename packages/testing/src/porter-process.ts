@@ -17,7 +17,12 @@ export interface PorterProcess {
 
 /** Starts `porter <args>` as a real process with `env` on top of this one's. */
 export function spawnPorter(args: string[], env: Record<string, string | undefined> = {}): PorterProcess {
-  const child = spawn(process.execPath, [PORTER, ...args], {
+  return spawnNode(PORTER, args, env);
+}
+
+/** Starts the Node script `script` with `args` as a real process (the bench's baseline is one). */
+export function spawnNode(script: string, args: string[], env: Record<string, string | undefined> = {}): PorterProcess {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
