@@ -59,6 +59,7 @@ COPY --from=build /app/apps/cli/dist apps/cli/dist
 COPY apps/cli/bin apps/cli/bin
 # `porter db migrate` reads the committed SQL from here (packages/db/src/migrate.ts).
 COPY packages/db/drizzle packages/db/drizzle
+COPY packages/db/drizzle-archive packages/db/drizzle-archive
 USER node
 # The worker's /metrics, /healthz, /readyz (METRICS_PORT); the dashboard's PORT.
 EXPOSE 9464 3000

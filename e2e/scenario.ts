@@ -34,6 +34,8 @@ export interface Scenario {
   env: Record<string, string>;
   /** Starts a porter process (env plus `extra`) that close() stops. */
   spawn(args: string[], extra?: Record<string, string>): PorterProcess;
+  /** Stops the simulator: the legacy service is gone. */
+  stopSimulator(): Promise<void>;
   /** Stops what spawn() started (SIGTERM, then SIGKILL after 10 s) and the simulator; drops the queue and the database. */
   close(): Promise<void>;
 }
@@ -70,6 +72,9 @@ export async function openScenario(options: ScenarioOptions): Promise<Scenario> 
       const p = spawnPorter(args, { ...env, ...extra });
       started.push(p);
       return p;
+    },
+    async stopSimulator() {
+      await sim.stop();
     },
     async close() {
       await Promise.allSettled(started.map((p) => p.stop("SIGTERM", 10_000)));

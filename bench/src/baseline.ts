@@ -8,7 +8,7 @@
  *   node bench/dist/baseline.js <legacyUrl> <databaseUrl> [concurrency]
  */
 import pg from "pg";
-import { createHttpSource, extractDocument, type LegacyDocument } from "@porter/source";
+import { createHttpSource, extractDocument, pageText, type LegacyDocument } from "@porter/source";
 import { percentile } from "./percentile.js";
 
 const [legacyUrl, databaseUrl, concurrencyArg] = process.argv.slice(2);
@@ -70,7 +70,7 @@ await Promise.all(
       const id = unique[next++] as string;
       const t = performance.now();
       try {
-        const html = await source.fetchPage(id, AbortSignal.timeout(30_000));
+        const html = pageText(await source.fetchPage(id, AbortSignal.timeout(30_000)), id);
         await load(extractDocument(html, id));
         times.push(performance.now() - t);
       } catch (err) {

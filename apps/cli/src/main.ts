@@ -12,6 +12,7 @@ import { requeueCommand } from "./commands/requeue.js";
 import { rollbackCommand } from "./commands/rollback.js";
 import { verifyCommand } from "./commands/verify.js";
 import { resumeCommand } from "./commands/resume.js";
+import { archiveExportCommand, archiveStatsCommand } from "./commands/archive.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { failureKind, runId, runIdOrLatest, wholeNumber } from "./options.js";
 
@@ -30,7 +31,7 @@ const program = new Command("porter")
 
 const db = program.command("db").description("database commands");
 db.command("migrate")
-  .description("create the database named in DATABASE_URL if missing, then apply the migrations")
+  .description("create the database named in DATABASE_URL if missing, then apply the migrations (and ARCHIVE_DATABASE_URL's)")
   .action(act(dbMigrateCommand));
 
 program.addCommand(legacySimCommand());
@@ -48,7 +49,11 @@ program
   .option("--limit <n>", "stop listing after n documents", wholeNumber(1))
   .option("--follow", "stay until every document is finished, then print a summary", false)
   .option("--json", "print the summary as one JSON object", false)
-  .action(act((opts: { limit?: number; follow: boolean; json: boolean }) => runCommand(opts)));
+  .option("--from-archive", "replay: list what an earlier run listed and read every page from the page archive, not the legacy service", false)
+  .option("--of <runId>", 'with --from-archive: the run to replay (default "latest")', runIdOrLatest)
+  .action(
+    act((opts: { limit?: number; follow: boolean; json: boolean; fromArchive: boolean; of?: string }) => runCommand(opts)),
+  );
 
 program
   .command("status")
@@ -93,6 +98,18 @@ program
   .argument("<runId>", "the run", runId)
   .option("--json", "print one JSON object", false)
   .action(act((id: string, opts: { json: boolean }) => verifyCommand(id, opts)));
+
+const archive = program.command("archive").description("the page archive: every page workers fetched, as served");
+archive
+  .command("stats")
+  .description("pages, documents, bytes as served and bytes stored")
+  .option("--json", "print one JSON object", false)
+  .action(act((opts: { json: boolean }) => archiveStatsCommand(opts)));
+archive
+  .command("export")
+  .description("write the latest page of every document into <dir>, with an index.jsonl")
+  .argument("<dir>", "a new or empty directory")
+  .action(act((dir: string) => archiveExportCommand(dir)));
 
 program
   .command("demo")

@@ -3,6 +3,7 @@ import { enqueueRun } from "@porter/enqueuer";
 import { createLogger, type Logger } from "@porter/logger";
 import type { ImportQueue, RedisConnection } from "@porter/queue";
 import { createRunOperations, listPolicy, openConnections, StoreRetry, type RunOperations, type RunSummary } from "@porter/runs";
+import type { Run } from "@porter/db";
 import type { Source } from "@porter/source";
 import type pg from "pg";
 import { EXIT } from "./exit-codes.js";
@@ -69,8 +70,11 @@ function printSummary(summary: RunSummary, json: boolean): void {
  * prints the summary. What `porter run` does after creating the run, and
  * what `porter resume` does for a run that exists.
  */
-export async function listAndFollow(session: RunSession, runId: string, flags: ListFlags): Promise<number> {
-  const { config, pool, queue, source, logger, runs } = session;
+export async function listAndFollow(session: RunSession, run: Run, flags: ListFlags): Promise<number> {
+  const { config, pool, queue, logger, runs } = session;
+  const runId = run.id;
+  // A replay lists the replayed run's ledger and reads nothing from the legacy service.
+  const source = runs.sourceOf(run);
   const stop = new AbortController();
   // One for the enqueuer and the follower: an outage is logged once, whichever notices it.
   const stores = new StoreRetry(logger, {

@@ -85,7 +85,7 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
       }
       const pending = written.rows.filter((row) => row.status === "pending");
       if (pending.length > 0) {
-        const jobs = pending.map((row) => importJob({ id: row.id, runId, legacyId: row.legacyId }, policy));
+        const jobs = pending.map((row) => importJob({ id: row.id, runId, legacyId: row.legacyId, updatedAt: row.updatedAt }, policy));
         await stores.redis(() => queue.addBulk(jobs), signal);
       }
       room -= pending.length;

@@ -10,6 +10,7 @@ import type { Source } from "@porter/source";
 import type { AttemptObserver } from "./attempt-observer.js";
 import { ByteBudget } from "./byte-budget.js";
 import { createImportProcessor } from "./process-import.js";
+import type { RunReading } from "./run-sources.js";
 import { MAX_STALLED_COUNT } from "./tuning.js";
 
 export interface WorkerDeps {
@@ -18,6 +19,10 @@ export interface WorkerDeps {
   connection: Redis;
   pool: pg.Pool;
   source: Source;
+  /** Each run's source (createRunSources); unset: `source` for every run, nothing archived. */
+  sources?: (runId: string) => Promise<RunReading>;
+  /** The archive's own database (ARCHIVE_DATABASE_URL); see ProcessorDeps. */
+  archiveStore?: pg.Pool;
   /** Metrics for every attempt (see metrics.ts); none when unset. */
   observer?: AttemptObserver;
 }
@@ -29,7 +34,16 @@ export function createImportWorker(deps: WorkerDeps): ImportWorker {
   const { config, logger, connection, pool, source } = deps;
   // One budget for all the jobs of this worker: the pages they hold together stay within MAX_INFLIGHT_BYTES.
   const memory = new ByteBudget(config.maxInflightBytes);
-  const processor = createImportProcessor({ pool, source, logger, jobTimeoutMs: config.jobTimeoutMs, observer: deps.observer, memory });
+  const processor = createImportProcessor({
+    pool,
+    source,
+    logger,
+    jobTimeoutMs: config.jobTimeoutMs,
+    observer: deps.observer,
+    memory,
+    sources: deps.sources,
+    archiveStore: deps.archiveStore,
+  });
   const worker = new Worker<ImportJobData, void, string>(QUEUE_NAME, processor, {
     connection,
     prefix: config.queuePrefix,

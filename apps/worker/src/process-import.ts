@@ -1,13 +1,15 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import type pg from "pg";
-import { recordFailure } from "@porter/db";
+import { toArchivedPage } from "@porter/archive";
+import { archivePages, recordFailedPage, recordFailure, type ArchivedPage } from "@porter/db";
 import { toImportFailure, type ImportFailure, type Stage } from "@porter/failures";
 import type { Logger } from "@porter/logger";
 import type { ImportJobData } from "@porter/queue";
-import { extractDocument, type Source } from "@porter/source";
+import { extractDocument, pageText, type Source } from "@porter/source";
 import { guardObserver, type AttemptObserver } from "./attempt-observer.js";
 import type { ByteBudget } from "./byte-budget.js";
 import { LoadBatcher } from "./load-batcher.js";
+import type { RunReading } from "./run-sources.js";
 import { LOAD_MAX_BATCH, LOAD_MAX_IN_FLIGHT } from "./tuning.js";
 
 export interface ProcessorDeps {
@@ -21,6 +23,14 @@ export interface ProcessorDeps {
   observer?: AttemptObserver;
   /** MAX_INFLIGHT_BYTES: a page's bytes count from its read until its document is loaded or failed; unset: unbounded. */
   memory?: ByteBudget;
+  /** Each run's source and whether its pages are archived (createRunSources); unset: `source`, nothing archived. */
+  sources?: (runId: string) => Promise<RunReading>;
+  /**
+   * The archive's own database (ARCHIVE_DATABASE_URL): a page is written there as soon as it is
+   * fetched. Unset: the archive is in the target database, and a page goes in the transaction
+   * that loads its document (or records its failure).
+   */
+  archiveStore?: pg.Pool;
 }
 
 /** The job handler: one attempt at one document. */
@@ -31,14 +41,17 @@ export type ImportProcessor = (job: Job<ImportJobData, void>, token?: string, ca
  * HTTP request and cancels the Postgres statement.
  *
  * Success costs one HTTP request and a share of one Postgres transaction
- * (group commit: see LoadBatcher; the load marks the ledger row too);
- * nothing is logged. A failure is written to the ledger
+ * (group commit: see LoadBatcher; the load marks the ledger row too, and
+ * archives the page); nothing is logged. A replay reads its pages from the
+ * archive instead (run-sources.ts). A failure is written to the ledger
  * with its kind, stage and stack, then rethrown: permanent kinds as
  * UnrecoverableError so BullMQ fails the job at once, transient ones as they
  * are so the backoff can read a 429's Retry-After.
  */
 export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
-  const { pool, source, logger, jobTimeoutMs } = deps;
+  const { pool, logger, jobTimeoutMs, archiveStore } = deps;
+  const fixed: RunReading = { source: deps.source, keepPages: false };
+  const sources = deps.sources ?? (() => Promise.resolve(fixed));
   const loader = new LoadBatcher(pool, { maxBatch: deps.maxBatch ?? LOAD_MAX_BATCH, maxInFlight: LOAD_MAX_IN_FLIGHT });
   // Guarded: the watch calls below sit inside the attempt's try, and one that
   // threw would be recorded as the document's failure, even after its load committed.
@@ -48,7 +61,7 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     const started = performance.now();
     const attempt = job.attemptsMade + 1;
     const ledgerId = job.id as string;
-    const { runId, legacyId } = job.data ?? {};
+    const { runId, legacyId, updatedAt } = job.data ?? {};
     if (typeof runId !== "string" || typeof legacyId !== "string") {
       // Its hash was cut short (keys deleted by hand, a flush mid-write): the
       // ledger row stays pending and the reconciler enqueues it again.
@@ -65,22 +78,30 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     let stage: Stage = "fetch";
     const watch = observer?.start();
     const reservation = deps.memory?.open();
+    // The page to archive until a transaction has taken it.
+    let page: ArchivedPage | undefined;
     try {
-      let html: string | undefined = await source.fetchPage(legacyId, signal, reservation);
+      const { source, keepPages } = await sources(runId);
+      const fetched = await source.fetchPage(legacyId, signal, reservation);
+      if (keepPages) page = toArchivedPage(fetched, { runId, legacyId, updatedAt });
+      if (page && archiveStore) {
+        await archivePages(archiveStore, [page]);
+        page = undefined;
+      }
       stage = "extract";
       watch?.enter(stage);
-      const document = extractDocument(html, legacyId);
-      // The page's text is garbage from here: not held while the document waits for its load.
-      html = undefined;
+      // The page's text is garbage once extracted: not held while the document waits for its load.
+      const document = extractDocument(pageText(fetched, legacyId), legacyId);
       stage = "load";
       watch?.enter(stage);
       const durationMs = performance.now() - started;
-      await loader.load({ ledgerId, runId, attempts: attempt, durationMs, document }, signal);
+      await loader.load({ ledgerId, runId, attempts: attempt, durationMs, document, page }, signal);
+      page = undefined;
       watch?.succeeded();
     } catch (err) {
       const failure = toImportFailure(err, stage);
       const final = !failure.retryable || attempt >= (job.opts.attempts ?? 1);
-      await record(failure, final, performance.now() - started);
+      await record(failure, final, performance.now() - started, page);
       watch?.failed(failure, final);
       if (!failure.retryable) throw new UnrecoverableError(`${failure.kind}: ${failure.message}`);
       throw failure;
@@ -90,19 +111,25 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       cancel?.removeEventListener("abort", onCancel);
     }
 
-    async function record(failure: ImportFailure, final: boolean, durationMs: number): Promise<void> {
+    async function record(failure: ImportFailure, final: boolean, durationMs: number, unsaved: ArchivedPage | undefined): Promise<void> {
       const log = logger.child({ runId, ledgerId, legacyId, attempt });
+      const entry = {
+        ledgerId,
+        attempts: attempt,
+        kind: failure.kind,
+        stage: failure.stage,
+        message: failure.message,
+        stacktrace: stackOf(failure),
+        durationMs,
+        final,
+      };
       try {
-        await recordFailure(pool, {
-          ledgerId,
-          attempts: attempt,
-          kind: failure.kind,
-          stage: failure.stage,
-          message: failure.message,
-          stacktrace: stackOf(failure),
-          durationMs,
-          final,
+        // A page that came with 200 is kept even when its document failed: a later fix may read it.
+        if (unsaved) await recordFailedPage(pool, entry, unsaved).catch(async (err: unknown) => {
+          log.warn({ err }, "could not archive the page of a failed attempt; recording the failure alone");
+          await recordFailure(pool, entry);
         });
+        else await recordFailure(pool, entry);
       } catch (err) {
         // The job still fails and is retried or kept by BullMQ; the reconciler
         // brings the ledger back in line. Never let this hide the real failure.

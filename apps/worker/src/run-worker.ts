@@ -4,10 +4,11 @@ import type { Logger } from "@porter/logger";
 import { checkEvictionPolicy, createRedis } from "@porter/queue";
 import { createHttpSource } from "@porter/source";
 import { createImportWorker } from "./create-worker.js";
+import { createRunSources } from "./run-sources.js";
 import { startObservability } from "./observability.js";
 import { Reconciler } from "./reconciler.js";
 import { watchRedis } from "./redis-watch.js";
-import { WORKER_POOL_MAX } from "./tuning.js";
+import { ARCHIVE_POOL_MAX, WORKER_POOL_MAX } from "./tuning.js";
 import { waitForDatabase } from "./wait-for-database.js";
 
 /**
@@ -36,10 +37,30 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     connections: config.workerConcurrency,
     maxPageBytes: config.maxPageBytes,
   });
+  // The archive's own database, when it has one: a few connections, a short insert per page.
+  const archiveStore =
+    config.archiveDatabaseUrl === undefined
+      ? undefined
+      : createPool({
+          connectionString: config.archiveDatabaseUrl,
+          max: Math.min(config.workerConcurrency, ARCHIVE_POOL_MAX),
+          statementTimeoutMs: config.jobTimeoutMs,
+          applicationName: "porter-worker-archive",
+        });
+  const sources = createRunSources({ pool, legacy: source, archive: archiveStore ?? pool, keepPages: config.archive });
   // Before waiting for Redis, so /readyz can say that Redis is what is missing.
   const observability = await startObservability(config, logger);
   void checkEvictionPolicy(connection, logger);
-  const worker = createImportWorker({ config, logger, connection, pool, source, observer: observability.observer });
+  const worker = createImportWorker({
+    config,
+    logger,
+    connection,
+    pool,
+    source,
+    sources,
+    archiveStore,
+    observer: observability.observer,
+  });
   const reconciler = new Reconciler({ config, logger, pool });
 
   let stopping: Promise<void> | undefined;
@@ -70,7 +91,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
       logger.warn({ inFlight: observability.inFlight() }, "grace period over: exiting with jobs in flight; other workers will take them back");
       process.exit(1);
     }
-    await Promise.allSettled([source.close(), pool.end(), connection.quit(), observability.close()]);
+    await Promise.allSettled([source.close(), pool.end(), archiveStore?.end(), connection.quit(), observability.close()]);
     logger.info("stopped");
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
@@ -80,6 +101,10 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
   // a Postgres not up yet is waited for, like Redis below.
   await waitForDatabase(pool, config.databaseUrl, logger, startup.signal);
   if (stopping) return stopping;
+  if (archiveStore && config.archiveDatabaseUrl !== undefined) {
+    await waitForDatabase(archiveStore, config.archiveDatabaseUrl, logger, startup.signal, "ARCHIVE_DATABASE_URL");
+    if (stopping) return stopping;
+  }
   // A worker whose Redis never comes up must still stop on SIGTERM.
   await Promise.race([worker.waitUntilReady(), signalReceived]);
   if (stopping) return stopping;

@@ -37,6 +37,13 @@ export const LOAD_MAX_IN_FLIGHT = 2;
 export const WORKER_POOL_MAX = 20;
 
 /**
+ * Connections to the archive's own database (ARCHIVE_DATABASE_URL) per worker
+ * process. Each page is one short insert there, right after its fetch; 10
+ * keeps up with the fetches on this machine and leaves room for four workers.
+ */
+export const ARCHIVE_POOL_MAX = 10;
+
+/**
  * Times a job may stall (its worker died holding it: SIGKILL, OOM, a lost
  * host) and be put back before BullMQ fails it. Two survives an unlucky
  * deploy or a neighbour's crash; a document that kills every worker that

@@ -21,7 +21,13 @@ function isRefusal(code: string): boolean {
  * (compose starting, a restart) is waited for, with one line saying so.
  * Resolves false when `signal` aborts first (SIGTERM during the wait).
  */
-export async function waitForDatabase(pool: pg.Pool, databaseUrl: string, logger: Logger, signal: AbortSignal): Promise<boolean> {
+export async function waitForDatabase(
+  pool: pg.Pool,
+  databaseUrl: string,
+  logger: Logger,
+  signal: AbortSignal,
+  variable = "DATABASE_URL",
+): Promise<boolean> {
   let waitingSince: number | undefined;
   while (!signal.aborted) {
     try {
@@ -33,7 +39,7 @@ export async function waitForDatabase(pool: pg.Pool, databaseUrl: string, logger
       const message = err instanceof Error ? err.message : String(err);
       if (isRefusal(code)) {
         const hint = code === "3D000" ? "; `porter db migrate` creates it" : "";
-        throw new ConfigError(`DATABASE_URL: Postgres refused ${redactUrl(databaseUrl)}: ${message} (SQLSTATE ${code})${hint}`);
+        throw new ConfigError(`${variable}: Postgres refused ${redactUrl(databaseUrl)}: ${message} (SQLSTATE ${code})${hint}`);
       }
       const reason = connectionLoss(err);
       if (reason === undefined) throw err;

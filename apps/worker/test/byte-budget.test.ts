@@ -144,7 +144,7 @@ describe("ByteBudget with the HTTP source", () => {
     try {
       const budget = new ByteBudget(PAGE.length);
       const first = budget.open();
-      expect((await source.fetchPage(`${kind}-1`, AbortSignal.timeout(30_000), first)).length).toBe(PAGE.length);
+      expect((await source.fetchPage(`${kind}-1`, AbortSignal.timeout(30_000), first)).bytes.length).toBe(PAGE.length);
       expect(first.held).toBe(PAGE.length);
 
       const second = budget.open();
@@ -156,7 +156,7 @@ describe("ByteBudget with the HTTP source", () => {
       expect(second.held).toBeLessThan(PAGE.length / 2);
 
       first.release();
-      expect((await page).length).toBe(PAGE.length);
+      expect((await page).bytes.length).toBe(PAGE.length);
       expect(second.held).toBe(PAGE.length);
       expect(budget.inUse).toBe(PAGE.length);
     } finally {

@@ -9,6 +9,10 @@ export interface Config {
   redisUrl: string;
   databaseUrl: string;
   legacyUrl: string;
+  /** ARCHIVE=on: workers keep the pages they fetch. */
+  archive: boolean;
+  /** ARCHIVE_DATABASE_URL; undefined: the archive is in the target database. */
+  archiveDatabaseUrl: string | undefined;
   legacyToken: string | undefined;
   workerConcurrency: number;
   jobTimeoutMs: number;
@@ -81,6 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
     legacyUrl: e.LEGACY_URL,
+    archive: e.ARCHIVE === "on",
+    archiveDatabaseUrl: e.ARCHIVE_DATABASE_URL,
     legacyToken: e.LEGACY_TOKEN,
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobTimeoutMs: e.JOB_TIMEOUT_MS,

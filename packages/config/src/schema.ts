@@ -57,6 +57,10 @@ export const envSchema = z.object({
   REDIS_URL: url(["redis:", "rediss:"]).default("redis://127.0.0.1:6379"),
   DATABASE_URL: url(["postgres:", "postgresql:"]).default("postgres://postgres@127.0.0.1:5432/porter"),
   LEGACY_URL: url(["http:", "https:"]).default("http://127.0.0.1:4000"),
+  /** Keep every page fetched with 200 in the page archive (on), or not (off); a replay reads the archive either way. */
+  ARCHIVE: z.enum(["on", "off"], { message: 'expected "on" or "off"' }).default("on"),
+  /** The database that holds the page archive; unset: the target database (DATABASE_URL), written in the same transaction as the documents. */
+  ARCHIVE_DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
   LEGACY_TOKEN: z.string().min(1).optional(),
   WORKER_CONCURRENCY: int(1, 10_000).default(50),
   JOB_TIMEOUT_MS: ms(100).default(30_000),

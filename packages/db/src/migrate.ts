@@ -4,6 +4,8 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 
 const MIGRATIONS = fileURLToPath(new URL("../drizzle", import.meta.url));
+/** The page archive's migrations: a schema of its own, in whichever database holds the archive. */
+const ARCHIVE_MIGRATIONS = fileURLToPath(new URL("../drizzle-archive", import.meta.url));
 
 function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -33,17 +35,48 @@ export async function ensureDatabase(connectionString: string): Promise<boolean>
   }
 }
 
-/** Creates the database if missing, then applies the committed drizzle migrations. */
-export async function migrateDatabase(connectionString: string): Promise<{ created: boolean }> {
+export interface MigrateOptions {
+  /** Also create the page archive's schema in this database (the default: the archive lives beside the target). */
+  archive?: boolean;
+}
+
+/**
+ * Creates the database if missing, then applies the committed drizzle
+ * migrations: the target tables and the ledger, and unless `archive` is
+ * false the page archive (porter_archive), which has migrations of its own.
+ */
+export async function migrateDatabase(connectionString: string, options: MigrateOptions = {}): Promise<{ created: boolean }> {
   const created = await ensureDatabase(connectionString);
+  await withMigrationLock(connectionString, async (client) => {
+    await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
+    if (options.archive !== false) await migrateArchiveSchema(client);
+  });
+  return { created };
+}
+
+/** Creates the database if missing and the page archive's schema in it, nothing else (ARCHIVE_DATABASE_URL). */
+export async function migrateArchiveDatabase(connectionString: string): Promise<{ created: boolean }> {
+  const created = await ensureDatabase(connectionString);
+  await withMigrationLock(connectionString, migrateArchiveSchema);
+  return { created };
+}
+
+function migrateArchiveSchema(client: pg.Client): Promise<void> {
+  return migrate(drizzle(client), {
+    migrationsFolder: ARCHIVE_MIGRATIONS,
+    migrationsSchema: "porter_archive",
+    migrationsTable: "__migrations",
+  });
+}
+
+async function withMigrationLock(connectionString: string, work: (client: pg.Client) => Promise<void>): Promise<void> {
   const client = new pg.Client({ connectionString });
   await client.connect();
   try {
     // Serialise concurrent `porter db migrate` calls (several containers starting at once).
     await client.query("SELECT pg_advisory_lock(7250734)");
-    await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
+    await work(client);
   } finally {
     await client.end();
   }
-  return { created };
 }

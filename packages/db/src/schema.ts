@@ -20,6 +20,7 @@ const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () =>
 const tstz = (name: string) => timestamp(name, { withTimezone: true, precision: 6, mode: "string" });
 
 export const runStatus = pgEnum("run_status", ["listing", "running", "completed", "cancelled", "rolled_back"]);
+export const runSource = pgEnum("run_source", ["legacy", "archive"]);
 export const importStatus = pgEnum("import_status", ["pending", "running", "succeeded", "failed", "rolled_back"]);
 
 /** One migration run: its listing checkpoint and its options. */
@@ -33,6 +34,10 @@ export const importRuns = pgTable("import_runs", {
   /** Why the listing stopped before its end (a cursor seen twice, no progress): what was listed is still migrated. */
   listingError: text("listing_error"),
   options: jsonb("options").notNull().default(sql`'{}'::jsonb`),
+  /** Where the run reads its listing and pages: `legacy` (the legacy service) or `archive` (a replay of `replay_of`). */
+  source: runSource("source").notNull().default("legacy"),
+  /** The run a replay lists again and reads from the archive; null for a run of the legacy service. */
+  replayOf: uuid("replay_of"),
   startedAt: tstz("started_at").notNull().defaultNow(),
   listedAt: tstz("listed_at"),
   finishedAt: tstz("finished_at"),
@@ -51,6 +56,8 @@ export const serviceImports = pgTable(
     legacyId: text("legacy_id").notNull(),
     /** What makes the id unique in the run: a digest, since ids can be longer than a btree entry (legacy-key.ts). */
     legacyKey: bytea("legacy_key").notNull(),
+    /** The listing's updatedAt for this id, as the listing wrote it; null when it was not a string. */
+    listedUpdatedAt: text("listed_updated_at"),
     status: importStatus("status").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     errorKind: text("error_kind"),

@@ -51,6 +51,28 @@ describe("recordListedPage", () => {
     expect((await getRun(db.pool, run.id))?.listed).toBe(3);
   });
 
+  it("records the listing's updatedAt of each id, and returns it for the job", async () => {
+    const run = await createRun(db.pool, {});
+    const page = await recordListedPage(db.pool, run.id, [
+      { id: "a", updatedAt: "2024-05-01T10:00:00.123456Z" },
+      { id: "b", updatedAt: null },
+      "c",
+      { id: "bad\u0000", problem: "holds NUL", updatedAt: "not a time" },
+    ]);
+    const byId = Object.fromEntries(page.rows.map((r) => [r.legacyId, r.updatedAt]));
+    expect(byId).toEqual({ a: "2024-05-01T10:00:00.123456Z", b: null, c: null, '"bad\\u0000"': "not a time" });
+    const { rows } = await db.pool.query<{ legacy_id: string; listed_updated_at: string | null }>(
+      "SELECT legacy_id, listed_updated_at FROM service_imports WHERE run_id = $1 ORDER BY legacy_id",
+      [run.id],
+    );
+    expect(rows).toEqual([
+      { legacy_id: '"bad\\u0000"', listed_updated_at: "not a time" },
+      { legacy_id: "a", listed_updated_at: "2024-05-01T10:00:00.123456Z" },
+      { legacy_id: "b", listed_updated_at: null },
+      { legacy_id: "c", listed_updated_at: null },
+    ]);
+  });
+
   it("returns the old rows for a repeated page without inserting twice", async () => {
     const run = await createRun(db.pool, {});
     const first = await recordListedPage(db.pool, run.id, ["a", "b"]);
@@ -60,8 +82,8 @@ describe("recordListedPage", () => {
 
     expect(again.listed).toBe(2);
     expect([...again.rows].sort((x, y) => x.legacyId.localeCompare(y.legacyId))).toEqual([
-      { id: first.rows.find((r) => r.legacyId === "a")?.id, legacyId: "a", status: "pending" },
-      { id: first.rows.find((r) => r.legacyId === "b")?.id, legacyId: "b", status: "succeeded" },
+      { id: first.rows.find((r) => r.legacyId === "a")?.id, legacyId: "a", status: "pending", updatedAt: null },
+      { id: first.rows.find((r) => r.legacyId === "b")?.id, legacyId: "b", status: "succeeded", updatedAt: null },
     ]);
     expect(await rowsOf(run.id)).toHaveLength(2);
     expect((await getRun(db.pool, run.id))?.listed).toBe(2);

@@ -25,6 +25,10 @@ export const FAILURE_KINDS = {
       "The JSON parses but is not a document (wrong shape, bad timestamp, NUL or broken unicode, invalid UTF-8), or the response's Content-Encoding is unknown or does not decode.",
   },
   too_large: { retryable: false, meaning: "The page is larger than MAX_PAGE_BYTES, as received or decoded." },
+  not_archived: {
+    retryable: false,
+    meaning: "A replay found no archived page for the document: the run that fetched it ran with ARCHIVE=off, or never fetched it.",
+  },
   unknown: { retryable: false, meaning: "A bug or an error Porter does not know; see the stack trace." },
 } as const satisfies Record<string, { retryable: boolean; meaning: string }>;
 

@@ -16,6 +16,7 @@ describe("retryable comes from the kind table", () => {
         "invalid_json",
         "network",
         "no_embedded_json",
+        "not_archived",
         "not_found",
         "rate_limited",
         "timeout",
@@ -35,6 +36,11 @@ describe("retryable comes from the kind table", () => {
   it("transient kinds retry, permanent ones do not", () => {
     const retryable = ALL.filter((k) => new ImportFailure(k, "m").retryable).sort();
     expect(retryable).toEqual(["db_error", "db_unavailable", "http_5xx", "network", "rate_limited", "timeout"]);
+  });
+
+  it("a failure a replay repeats from the record is never retried, whatever its kind", () => {
+    for (const kind of ALL) expect(new ImportFailure(kind, "m", { replayed: true }).retryable).toBe(false);
+    expect(new ImportFailure("http_5xx", "m").retryable).toBe(true);
   });
 
   it("isFailureKind refuses other strings, including Object.prototype names", () => {

@@ -33,6 +33,8 @@ export interface LedgerJob {
   id: string;
   runId: string;
   legacyId: string;
+  /** The listing's updatedAt for it, as the ledger recorded it. */
+  updatedAt?: string | null;
 }
 
 /** One import job, as `queue.add` / `queue.addBulk` take it. */
@@ -50,7 +52,7 @@ export interface ImportJob {
 export function importJob(row: LedgerJob, policy: JobPolicy): ImportJob {
   return {
     name: IMPORT_JOB_NAME,
-    data: { runId: row.runId, legacyId: row.legacyId },
+    data: { runId: row.runId, legacyId: row.legacyId, updatedAt: row.updatedAt ?? null },
     opts: importJobOptions(row.id, policy),
   };
 }

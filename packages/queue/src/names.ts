@@ -11,4 +11,6 @@ export const BACKOFF_TYPE = "porter";
 export interface ImportJobData {
   runId: string;
   legacyId: string;
+  /** The listing's updatedAt for the document, kept with its page in the archive; absent in jobs added before it existed. */
+  updatedAt?: string | null;
 }

@@ -12,6 +12,8 @@ import type pg from "pg";
  */
 export interface Connections {
   readonly pool: pg.Pool;
+  /** The page archive's database: `pool` itself unless ARCHIVE_DATABASE_URL names another. */
+  readonly archive: pg.Pool;
   readonly redis: RedisConnection;
   readonly queue: ImportQueue;
   readonly source: Source;
@@ -30,6 +32,7 @@ export interface ConnectionOptions {
 /** Opens, from the configuration, the stores and the legacy service an operator command needs. */
 export function openConnections(config: Config, options: ConnectionOptions): Connections {
   let pool: pg.Pool | undefined;
+  let archive: pg.Pool | undefined;
   let redis: RedisConnection | undefined;
   let queue: ImportQueue | undefined;
   let source: Source | undefined;
@@ -37,6 +40,14 @@ export function openConnections(config: Config, options: ConnectionOptions): Con
     get pool() {
       return (pool ??= createPool({
         connectionString: config.databaseUrl,
+        max: options.poolSize ?? 2,
+        applicationName: options.applicationName,
+      }));
+    },
+    get archive() {
+      if (config.archiveDatabaseUrl === undefined) return connections.pool;
+      return (archive ??= createPool({
+        connectionString: config.archiveDatabaseUrl,
         max: options.poolSize ?? 2,
         applicationName: options.applicationName,
       }));
@@ -59,7 +70,7 @@ export function openConnections(config: Config, options: ConnectionOptions): Con
     async close() {
       // The queue and the source first: they use the connections below.
       await Promise.allSettled([queue?.close(), source?.close()]);
-      await Promise.allSettled([pool?.end(), redis?.quit()]);
+      await Promise.allSettled([pool?.end(), archive?.end(), redis?.quit()]);
     },
   };
   return connections;

@@ -9,6 +9,7 @@ export {
 export { followRun, readProgress, toSummary, type FollowOptions, type RunProgress, type RunSummary } from "./follow-run.js";
 export { requeueRun, type RequeueResult, type RunOpsDeps } from "./requeue-run.js";
 export { rollbackRun, ROLLBACK_BATCH, type RollbackOptions, type RollbackProgress, type RollbackResult } from "./rollback-run.js";
+export { ReplayRefused, replayTarget, sourceOf } from "./replay.js";
 export { verifyRun, type VerifyDeps, type VerifyOptions, type VerifyReport } from "./verify-run.js";
 // The listing's pieces, shared by verify and the enqueuer.
 export { listPage, type ListPolicy } from "./list-page.js";

@@ -1,14 +1,20 @@
-import type { InvalidListedId } from "@porter/db";
-import { idProblem, quoteShort, type ListedDocument } from "@porter/source";
+import type { InvalidListedId, ListedEntry } from "@porter/db";
+import { idProblem, isStorableText, quoteShort, type ListedDocument } from "@porter/source";
 
-/** The page's distinct ids, in listing order, with why each invalid one cannot be migrated. */
-export function toListedIds(documents: readonly ListedDocument[]): (string | InvalidListedId)[] {
-  const out: (string | InvalidListedId)[] = [];
+/**
+ * The page's distinct ids, in listing order, each with the listing's
+ * updatedAt for it (the first one listed), and why each invalid one cannot be migrated.
+ */
+export function toListedIds(documents: readonly ListedDocument[]): ListedEntry[] {
+  const out: ListedEntry[] = [];
   const seen = new Set<string>();
-  for (const { id } of documents) {
+  for (const { id, updatedAt } of documents) {
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push(toListedId(id));
+    const listed = toListedId(id);
+    // Kept as text whatever it says (the enqueuer reports odd ones), unless Postgres text cannot hold it.
+    const stamp = typeof updatedAt === "string" && isStorableText(updatedAt) ? updatedAt : null;
+    out.push(typeof listed === "string" ? { id, updatedAt: stamp } : { ...listed, updatedAt: stamp });
   }
   return out;
 }

@@ -1,11 +1,13 @@
 import type { Config } from "@porter/config";
 import type { Run } from "@porter/db";
+import type { Source } from "@porter/source";
 import type { Logger } from "@porter/logger";
 import type { Connections } from "./connections.js";
 import { followRun, readProgress, type FollowOptions, type RunProgress, type RunSummary } from "./follow-run.js";
 import type { ListPolicy } from "./list-page.js";
 import { requeueRun, type RequeueResult } from "./requeue-run.js";
 import { rollbackRun, type RollbackProgress, type RollbackResult } from "./rollback-run.js";
+import { replayTarget, sourceOf } from "./replay.js";
 import { verifyRun, type VerifyReport } from "./verify-run.js";
 
 /**
@@ -44,6 +46,10 @@ export interface RunOperations {
   requeue(runId: string, kind?: string): Promise<RequeueResult>;
   /** The coordinated rollback (see rollbackRun). */
   rollback(runId: string, options?: { onProgress?: (progress: RollbackProgress) => void }): Promise<RollbackResult>;
+  /** The run `porter run --from-archive --of <of>` replays, or ReplayRefused saying why not (see replayTarget). */
+  replayTarget(of: string | "latest"): Promise<Run>;
+  /** Where the run lists and reads pages: the legacy service, or the archive for a replay. */
+  sourceOf(run: Run): Source;
   /** Lists the legacy service again and compares it with the target (see verifyRun). */
   verify(run: Run, options: { sampleSize: number; onPage?: (listedSoFar: number) => void }): Promise<VerifyReport>;
 }
@@ -62,6 +68,8 @@ export function createRunOperations(config: Config, deps: RunOperationsDeps): Ru
     requeue: (runId, kind) => requeueRun(connections, runId, { kind, jobAttempts: config.jobAttempts }),
     rollback: (runId, options = {}) =>
       rollbackRun(connections, runId, { ...options, inFlightWaitMs: rollbackInFlightWaitMs(config) }),
+    replayTarget: (of) => replayTarget(connections, of),
+    sourceOf: (run) => sourceOf(connections, run),
     verify: (run, options) =>
       verifyRun({ pool: connections.pool, source: connections.source, logger }, run, {
         ...options,

@@ -4,8 +4,9 @@ import { ACCEPT_ENCODING, parseContentEncoding } from "./content-encoding.js";
 import { encodePathSegment, normalizeBasePath } from "./document-path.js";
 import { parseListPage } from "./listing.js";
 import { quoteShort } from "./quote-short.js";
+import { decodeUtf8 } from "./page-text.js";
 import { readChunked, readDeclared, readEncoded } from "./read-body.js";
-import type { BodyReservation, ListPage, Source } from "./source.js";
+import type { BodyReservation, FetchedPage, ListPage, Source } from "./source.js";
 
 export interface HttpSourceOptions {
   /** Base URL of the legacy service; may carry a path prefix, e.g. `http://legacy:8080/api/`. */
@@ -19,10 +20,6 @@ export interface HttpSourceOptions {
   /** How long to wait for response headers; the attempt's AbortSignal usually ends it sooner. */
   headersTimeoutMs?: number;
 }
-
-// fatal: a page that is not UTF-8 must fail, not be stored with U+FFFD in place of its bytes.
-// decode() without `stream` keeps no state between calls, so one decoder serves all requests.
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 function ignore(): void {}
 
@@ -79,15 +76,15 @@ export function createHttpSource(options: HttpSourceOptions): Source {
     ...(headersTimeout === undefined ? {} : { headersTimeout }),
   });
 
-  /** GETs `path` and returns its body as text; `describe(key)` names the request in messages. */
-  async function getText(
+  /** GETs `path` and returns its body's bytes and content type; `describe(key)` names the request in messages. */
+  async function get(
     path: string,
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
     key: string | null,
     describe: (key: string | null) => string,
     reservation?: BodyReservation,
-  ): Promise<string> {
+  ): Promise<FetchedPage> {
     let response: Dispatcher.ResponseData;
     try {
       response = await pool.request({ path, method: "GET", headers, signal });
@@ -123,24 +120,21 @@ export function createHttpSource(options: HttpSourceOptions): Source {
     if (codings.length > 0) bytes = await readEncoded(body, codings, read);
     else if (typeof declared === "string" && /^\d+$/.test(declared)) bytes = await readDeclared(body, Number(declared), read);
     else bytes = await readChunked(body, read);
-    try {
-      return utf8.decode(bytes);
-    } catch (err) {
-      throw new ImportFailure("invalid_document", `${describe(key)}: the response is not valid UTF-8`, { stage: "extract", cause: err });
-    }
+    const contentType = response.headers["content-type"];
+    return { bytes, contentType: typeof contentType === "string" ? contentType : null };
   }
 
   let closing: Promise<void> | undefined;
 
   return {
-    fetchPage(id: string, signal: AbortSignal, reservation?: BodyReservation): Promise<string> {
+    fetchPage(id: string, signal: AbortSignal, reservation?: BodyReservation): Promise<FetchedPage> {
       let path: string;
       try {
         path = documentsPrefix + encodePathSegment(id);
       } catch (err) {
         return Promise.reject(err);
       }
-      return getText(path, pageHeaders, signal, id, documentContext, reservation);
+      return get(path, pageHeaders, signal, id, documentContext, reservation);
     },
 
     async list(cursor: string | null, limit: number, signal?: AbortSignal): Promise<ListPage> {
@@ -157,8 +151,8 @@ export function createHttpSource(options: HttpSourceOptions): Source {
           });
         }
       }
-      const json = await getText(path, listHeaders, signal, cursor, listingContext);
-      return parseListPage(json, listingContext(cursor));
+      const { bytes } = await get(path, listHeaders, signal, cursor, listingContext);
+      return parseListPage(decodeUtf8(bytes, listingContext(cursor)), listingContext(cursor));
     },
 
     // Idempotent: a second close() waits for the first instead of throwing ClientDestroyedError.

@@ -4,4 +4,5 @@ export { quoteShort } from "./quote-short.js";
 export { documentPath, encodePathSegment } from "./document-path.js";
 export { listPageSchema, parseListPage } from "./listing.js";
 export { createHttpSource, type HttpSourceOptions } from "./http-source.js";
-export type { Source, ListPage, ListedDocument, BodyReservation } from "./source.js";
+export { decodeUtf8, pageText } from "./page-text.js";
+export type { Source, FetchedPage, ListPage, ListedDocument, BodyReservation } from "./source.js";

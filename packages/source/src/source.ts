@@ -21,6 +21,13 @@ export interface BodyReservation {
   reserve(bytes: number, signal: AbortSignal): Promise<void>;
 }
 
+/** A document's page as served with 200: its bytes (content coding undone) and what they claim to be. */
+export interface FetchedPage {
+  bytes: Buffer;
+  /** The Content-Type header, as sent; null when there was none. */
+  contentType: string | null;
+}
+
 /**
  * What Porter needs from a legacy service. A service that speaks another contract gets its
  * own module implementing this; every failure is an `ImportFailure`.
@@ -28,8 +35,11 @@ export interface BodyReservation {
 export interface Source {
   /** One page of the listing, from `cursor` (null: the start). */
   list(cursor: string | null, limit: number, signal?: AbortSignal): Promise<ListPage>;
-  /** The HTML page of one document, decoded; its body's bytes are reserved from `reservation` as they are read. */
-  fetchPage(id: string, signal: AbortSignal, reservation?: BodyReservation): Promise<string>;
+  /**
+   * The HTML page of one document, as bytes (pageText() makes them text); its body's
+   * bytes are reserved from `reservation` as they are read.
+   */
+  fetchPage(id: string, signal: AbortSignal, reservation?: BodyReservation): Promise<FetchedPage>;
   /** Closes the connections once in-flight requests have finished. */
   close(): Promise<void>;
 }

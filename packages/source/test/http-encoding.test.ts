@@ -3,7 +3,7 @@ import { ImportFailure } from "@porter/failures";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createHttpSource, extractDocument, type Source } from "../src/index.js";
 import { documentPage, sampleDocument } from "@porter/testing";
-import { startServer, type TestServer } from "./http-server.js";
+import { fetchText, startServer, type TestServer } from "./http-server.js";
 
 const MAX = 64 * 1024;
 
@@ -59,7 +59,7 @@ describe("content encodings", () => {
   it("asks for gzip, deflate and br on pages and listings", async () => {
     serve(undefined, html);
     const source = open();
-    await source.fetchPage("doc-1", signal());
+    await fetchText(source, "doc-1", signal());
     serve(undefined, Buffer.from('{"documents":[],"nextCursor":null}'));
     await source.list(null, 10, signal());
     expect(server.requests.map((r) => r.headers["accept-encoding"])).toEqual(["gzip, deflate, br", "gzip, deflate, br"]);
@@ -79,7 +79,7 @@ describe("content encodings", () => {
     ["deflate, gzip", gzipSync(deflateSync(html))],
   ])("decodes %s", async (encoding, body) => {
     serve(encoding, body);
-    expect(extractDocument(await open().fetchPage("doc-1", signal()), "doc-1")).toEqual(doc);
+    expect(extractDocument(await fetchText(open(), "doc-1", signal()), "doc-1")).toEqual(doc);
   });
 
   it("decodes a gzip listing", async () => {
@@ -90,7 +90,7 @@ describe("content encodings", () => {
 
   it("accepts a page that decodes to exactly the cap", async () => {
     serve("gzip", gzipSync("y".repeat(MAX)));
-    expect((await open().fetchPage("a", signal())).length).toBe(MAX);
+    expect((await fetchText(open(), "a", signal())).length).toBe(MAX);
   });
 
   it.each([
@@ -100,7 +100,7 @@ describe("content encodings", () => {
   ])("counts the cap on decoded bytes: %s", async (encoding, body) => {
     expect(body.length).toBeLessThan(MAX);
     serve(encoding, body);
-    const f = await failureOf(open().fetchPage("big", signal()));
+    const f = await failureOf(fetchText(open(), "big", signal()));
     expect(f.kind).toBe("too_large");
     expect(f.message).toBe(`GET document "big": the response decodes to more than the ${MAX} bytes allowed`);
   });
@@ -113,7 +113,7 @@ describe("content encodings", () => {
     expect(bomb.length).toBeLessThan(cap);
     serve("gzip", bomb);
     const before = process.memoryUsage().rss;
-    const f = await failureOf(open(cap).fetchPage("bomb", signal()));
+    const f = await failureOf(fetchText(open(cap), "bomb", signal()));
     expect(f.kind).toBe("too_large");
     expect(f.message).toContain("decodes to more than");
     // Decoding it whole would have taken 1 GiB.
@@ -123,7 +123,7 @@ describe("content encodings", () => {
   it("still counts the cap on the compressed bytes", async () => {
     const noise = Buffer.from(Array.from({ length: 2 * MAX }, (_, i) => (i * 7919) % 251));
     serve("identity", noise);
-    const f = await failureOf(open().fetchPage("big", signal()));
+    const f = await failureOf(fetchText(open(), "big", signal()));
     expect(f.kind).toBe("too_large");
     expect(f.message).toBe(`GET document "big": the response is larger than the ${MAX} bytes allowed`);
   });
@@ -135,7 +135,7 @@ describe("content encodings", () => {
     ["bogus", "bogus"],
   ])("refuses the unknown encoding %s, naming it", async (encoding, named) => {
     serve(encoding, html);
-    const f = await failureOf(open().fetchPage("odd", signal()));
+    const f = await failureOf(fetchText(open(), "odd", signal()));
     expect(f.kind).toBe("invalid_document");
     expect(f.retryable).toBe(false);
     expect(f.stage).toBe("fetch");
@@ -150,7 +150,7 @@ describe("content encodings", () => {
     ["deflate", Buffer.from([0xff, 0xff, 0xff, 0xff]), "deflate"],
   ])("reports corrupt %s data as invalid_document", async (encoding, body, named) => {
     serve(encoding, body);
-    const f = await failureOf(open().fetchPage("bad", signal()));
+    const f = await failureOf(fetchText(open(), "bad", signal()));
     expect(f.kind).toBe("invalid_document");
     expect(f.stage).toBe("fetch");
     expect(f.message).toMatch(new RegExp(`^GET document "bad": the ${named}-encoded response does not decode: .+`));
@@ -159,7 +159,7 @@ describe("content encodings", () => {
   it("reports gzip cut short within a complete response as invalid_document", async () => {
     const whole = gzipSync(html);
     serve("gzip", whole.subarray(0, whole.length - 100));
-    const f = await failureOf(open().fetchPage("short", signal()));
+    const f = await failureOf(fetchText(open(), "short", signal()));
     expect(f.kind).toBe("invalid_document");
     expect(f.message).toBe('GET document "short": the gzip-encoded response does not decode: unexpected end of file');
   });
@@ -171,13 +171,13 @@ describe("content encodings", () => {
       res.write(whole.subarray(0, 2000));
       setTimeout(() => req.socket.destroy(), 20);
     };
-    const f = await failureOf(open().fetchPage("reset", signal()));
+    const f = await failureOf(fetchText(open(), "reset", signal()));
     expect(f.kind).toBe("network");
     expect(f.retryable).toBe(true);
   });
 
   it("classifies an encoded error status by its status", async () => {
     serve("gzip", gzipSync("unavailable"), 503);
-    expect((await failureOf(open().fetchPage("a", signal()))).kind).toBe("http_5xx");
+    expect((await failureOf(fetchText(open(), "a", signal()))).kind).toBe("http_5xx");
   });
 });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { serveLocally } from "@porter/testing";
+import { pageText, type BodyReservation, type Source } from "../src/index.js";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -49,4 +50,14 @@ export async function startServer(): Promise<TestServer> {
     },
     close: local.close,
   };
+}
+
+/** A page fetched and made text, as the worker's extract step starts: what most tests here compare. */
+export async function fetchText(
+  source: Source,
+  id: string,
+  signal: AbortSignal,
+  reservation?: BodyReservation,
+): Promise<string> {
+  return pageText(await source.fetchPage(id, signal, reservation), id);
 }

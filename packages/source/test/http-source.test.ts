@@ -3,7 +3,7 @@ import { ImportFailure } from "@porter/failures";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHttpSource, extractDocument, type Source } from "../src/index.js";
 import { documentPage, sampleDocument } from "@porter/testing";
-import { startServer, type TestServer } from "./http-server.js";
+import { fetchText, startServer, type TestServer } from "./http-server.js";
 
 const TOKEN = "s3cr3t-t0ken-value";
 const MAX = 64 * 1024;
@@ -67,7 +67,7 @@ describe("fetchPage", () => {
       res.setHeader("content-type", "text/html; charset=utf-8");
       res.end(html(req));
     };
-    const text = await source.fetchPage("doc-1", signal());
+    const text = await fetchText(source, "doc-1", signal());
     expect(extractDocument(text, "doc-1")).toEqual(sampleDocument());
     expect(server.requests[0]?.method).toBe("GET");
     expect(server.requests[0]?.url).toBe("/api/documents/doc-1");
@@ -81,7 +81,7 @@ describe("fetchPage", () => {
       res.write(bytes.subarray(0, 1001));
       res.end(bytes.subarray(1001));
     };
-    expect(await source.fetchPage("u", signal())).toBe(body);
+    expect(await fetchText(source, "u", signal())).toBe(body);
   });
 
   it.each([
@@ -97,16 +97,16 @@ describe("fetchPage", () => {
   ])("base %j, id %j: the server sees %s", async (path, id, expected) => {
     server.handler = (_req, res) => res.end("ok");
     const s = open({ path });
-    await s.fetchPage(id, signal());
+    await fetchText(s, id, signal());
     expect(server.requests[0]?.url).toBe(expected);
     expect(decodeURIComponent(expected.split("/").pop() ?? "")).toBe(id);
   });
 
   it("sends the token when set, and no authorization header otherwise", async () => {
     server.handler = (_req, res) => res.end("ok");
-    await source.fetchPage("a", signal());
-    await open().fetchPage("b", signal());
-    await open({ token: "" }).fetchPage("c", signal());
+    await fetchText(source, "a", signal());
+    await fetchText(open(), "b", signal());
+    await fetchText(open({ token: "" }), "c", signal());
     expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${TOKEN}`, undefined, undefined]);
   });
 
@@ -121,7 +121,7 @@ describe("fetchPage", () => {
       res.statusCode = status;
       res.end(`error page mentioning ${TOKEN}`);
     };
-    const f = await failureOf(source.fetchPage("a b/c", signal()));
+    const f = await failureOf(fetchText(source, "a b/c", signal()));
     expect(f.kind).toBe(kind);
     expect(f.retryable).toBe(retryable);
     expect(f.stage).toBe("fetch");
@@ -134,7 +134,7 @@ describe("fetchPage", () => {
       res.writeHead(429, { "retry-after": "7" });
       res.end();
     };
-    const f = await failureOf(source.fetchPage("a", signal()));
+    const f = await failureOf(fetchText(source, "a", signal()));
     expect(f.kind).toBe("rate_limited");
     expect(f.retryable).toBe(true);
     expect(f.retryAfterMs).toBe(7000);
@@ -145,7 +145,7 @@ describe("fetchPage", () => {
       res.writeHead(429, { "retry-after": new Date(Date.now() + 30_000).toUTCString() });
       res.end();
     };
-    const f = await failureOf(source.fetchPage("a", signal()));
+    const f = await failureOf(fetchText(source, "a", signal()));
     expect(f.kind).toBe("rate_limited");
     expect(f.retryAfterMs).toBeGreaterThan(25_000);
     expect(f.retryAfterMs).toBeLessThanOrEqual(30_000);
@@ -158,13 +158,13 @@ describe("fetchPage", () => {
       res.statusCode = n++ % 2 === 0 ? 404 : 200;
       res.end("x".repeat(1000));
     };
-    for (let i = 0; i < 6; i++) await s.fetchPage("a", signal()).catch(() => undefined);
+    for (let i = 0; i < 6; i++) await fetchText(s, "a", signal()).catch(() => undefined);
     expect(server.connections).toBe(1);
   });
 
   it("reports a connection reset as network", async () => {
     server.handler = (req) => req.socket.destroy();
-    const f = await failureOf(source.fetchPage("a", signal()));
+    const f = await failureOf(fetchText(source, "a", signal()));
     expect(f.kind).toBe("network");
     expect(f.retryable).toBe(true);
     expect(f.message).toContain('GET document "a"');
@@ -175,13 +175,13 @@ describe("fetchPage", () => {
       res.write("<html>partial");
       setTimeout(() => req.socket.destroy(), 20);
     };
-    expect((await failureOf(source.fetchPage("a", signal()))).kind).toBe("network");
+    expect((await failureOf(fetchText(source, "a", signal()))).kind).toBe("network");
   });
 
   it("aborts a response that never comes: timeout", async () => {
     server.handler = () => undefined;
     const started = Date.now();
-    const f = await failureOf(source.fetchPage("a", AbortSignal.timeout(200)));
+    const f = await failureOf(fetchText(source, "a", AbortSignal.timeout(200)));
     expect(f.kind).toBe("timeout");
     expect(f.retryable).toBe(true);
     expect(Date.now() - started).toBeLessThan(5000);
@@ -189,17 +189,17 @@ describe("fetchPage", () => {
 
   it("aborts a body that stalls: timeout", async () => {
     server.handler = (_req, res) => res.write("<html>");
-    expect((await failureOf(source.fetchPage("a", AbortSignal.timeout(200)))).kind).toBe("timeout");
+    expect((await failureOf(fetchText(source, "a", AbortSignal.timeout(200)))).kind).toBe("timeout");
   });
 
   it("fails at once with an already aborted signal", async () => {
     server.handler = (_req, res) => res.end("ok");
-    expect((await failureOf(source.fetchPage("a", AbortSignal.abort()))).kind).toBe("timeout");
+    expect((await failureOf(fetchText(source, "a", AbortSignal.abort()))).kind).toBe("timeout");
   });
 
   it("honours headersTimeoutMs", async () => {
     server.handler = () => undefined;
-    const f = await failureOf(open({ headersTimeoutMs: 100 }).fetchPage("a", signal()));
+    const f = await failureOf(fetchText(open({ headersTimeoutMs: 100 }), "a", signal()));
     expect(f.kind).toBe("timeout");
   });
 
@@ -210,7 +210,7 @@ describe("fetchPage", () => {
       res.write("x".repeat(1000));
       res.on("close", () => (closed = true));
     };
-    const f = await failureOf(source.fetchPage("big", signal()));
+    const f = await failureOf(fetchText(source, "big", signal()));
     expect(f.kind).toBe("too_large");
     expect(f.retryable).toBe(false);
     expect(f.message).toContain('GET document "big"');
@@ -219,7 +219,7 @@ describe("fetchPage", () => {
 
   it("accepts a body of exactly the cap", async () => {
     server.handler = (_req, res) => res.end("y".repeat(MAX));
-    expect((await source.fetchPage("a", signal())).length).toBe(MAX);
+    expect((await fetchText(source, "a", signal())).length).toBe(MAX);
   });
 
   it("stops a chunked body once it passes the cap", async () => {
@@ -234,7 +234,7 @@ describe("fetchPage", () => {
         written += chunk.length;
       }, 1);
     };
-    const f = await failureOf(source.fetchPage("chunky", signal()));
+    const f = await failureOf(fetchText(source, "chunky", signal()));
     expect(f.kind).toBe("too_large");
     await expect.poll(() => closed).toBe(true);
     expect(written).toBeLessThan(10 * MAX);
@@ -242,30 +242,30 @@ describe("fetchPage", () => {
 
   it("reports invalid UTF-8 as invalid_document at extract", async () => {
     server.handler = (_req, res) => res.end(Buffer.from([0x3c, 0x70, 0x3e, 0xff, 0xfe, 0x41]));
-    const f = await failureOf(source.fetchPage("bad-bytes", signal()));
+    const f = await failureOf(fetchText(source, "bad-bytes", signal()));
     expect(f.kind).toBe("invalid_document");
     expect(f.stage).toBe("extract");
     expect(f.message).toBe('GET document "bad-bytes": the response is not valid UTF-8');
   });
 
   it("refuses an empty id and an id with a lone surrogate", async () => {
-    expect((await failureOf(source.fetchPage("", signal()))).kind).toBe("invalid_document");
-    expect((await failureOf(source.fetchPage("a\ud800", signal()))).kind).toBe("invalid_document");
+    expect((await failureOf(fetchText(source, "", signal()))).kind).toBe("invalid_document");
+    expect((await failureOf(fetchText(source, "a\ud800", signal()))).kind).toBe("invalid_document");
     expect(server.requests).toHaveLength(0);
   });
 
   it("keeps sockets alive: fewer sockets than requests", async () => {
     server.handler = (req, res) => res.end(html(req));
     const s = open({ connections: 2, token: TOKEN });
-    for (let i = 0; i < 10; i++) await s.fetchPage(`seq-${i}`, signal());
-    await Promise.all(Array.from({ length: 30 }, (_, i) => s.fetchPage(`par-${i}`, signal())));
+    for (let i = 0; i < 10; i++) await fetchText(s, `seq-${i}`, signal());
+    await Promise.all(Array.from({ length: 30 }, (_, i) => fetchText(s, `par-${i}`, signal())));
     expect(server.requests).toHaveLength(40);
     expect(server.connections).toBeLessThanOrEqual(2);
   });
 
   it("fails after close", async () => {
     await source.close();
-    expect((await failureOf(source.fetchPage("a", signal()))).kind).toBe("network");
+    expect((await failureOf(fetchText(source, "a", signal()))).kind).toBe("network");
   });
 });
 

@@ -25,7 +25,7 @@ export async function resumeCommand(id: string, flags: { follow: boolean; json: 
         : `run ${run.id} is ${run.status}: its listing is over\n`,
     );
     const limit = typeof run.options.limit === "number" ? run.options.limit : undefined;
-    return await listAndFollow(session, run.id, { ...flags, limit });
+    return await listAndFollow(session, run, { ...flags, limit });
   } finally {
     await session.close();
   }

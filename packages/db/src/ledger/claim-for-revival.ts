@@ -16,12 +16,13 @@ export async function claimForRevival(db: Queryable, ids: string[]): Promise<Req
        FROM import_runs r
       WHERE s.id = ANY($1::uuid[]) AND s.status IN ('pending', 'running')
         AND r.id = s.run_id AND r.status IN ('listing', 'running')
-     RETURNING s.id, s.run_id, s.legacy_id`,
+     RETURNING s.id, s.run_id, s.legacy_id, s.listed_updated_at`,
     [ids],
   );
-  return (rows as { id: string; run_id: string; legacy_id: string }[]).map((r) => ({
+  return (rows as { id: string; run_id: string; legacy_id: string; listed_updated_at: string | null }[]).map((r) => ({
     id: r.id,
     runId: r.run_id,
     legacyId: r.legacy_id,
+    updatedAt: r.listed_updated_at,
   }));
 }

@@ -1,13 +1,13 @@
 export { createRun } from "./create-run.js";
-export { getRun } from "./get-run.js";
-export { recordListedPage, type InvalidListedId, type LedgerRow } from "./record-listed-page.js";
+export { getLatestRunIn, getRun } from "./get-run.js";
+export { recordListedPage, type InvalidListedId, type LedgerRow, type ListedEntry, type ListedId } from "./record-listed-page.js";
 export { checkpointListing } from "./checkpoint-listing.js";
 export { stopListing } from "./stop-listing.js";
 export { recordFailure, type FailureRecord } from "./record-failure.js";
 export { completeRunIfDone } from "./complete-run-if-done.js";
 export { countByStatus, type StatusCounts } from "./count-by-status.js";
 export { countFailuresByKind } from "./count-failures-by-kind.js";
-export { IMPORT_STATUSES, type ImportStatus, type Run, type RunStatus } from "./types.js";
+export { IMPORT_STATUSES, type ImportStatus, type Run, type RunSource, type RunStatus } from "./types.js";
 export { listFailures, type FailureRow, type ListFailuresOptions } from "./list-failures.js";
 export { requeueFailed, REQUEUEABLE_RUN_STATUSES, type RequeuedRow } from "./requeue-failed.js";
 export { beginRollback } from "./begin-rollback.js";
@@ -24,3 +24,5 @@ export {
 } from "./find-stale-imports.js";
 export { claimForRevival } from "./claim-for-revival.js";
 export { listRuns } from "./list-runs.js";
+export { listRunEntries, type RunEntry } from "./list-run-entries.js";
+export { findImport, type ImportOutcome } from "./find-import.js";

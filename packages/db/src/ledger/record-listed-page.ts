@@ -6,19 +6,33 @@ export interface LedgerRow {
   id: string;
   legacyId: string;
   status: ImportStatus;
+  /** The listing's updatedAt for the id, as recorded (null: none, or not a string). */
+  updatedAt: string | null;
 }
 
 /** A listed id that cannot be migrated, and why: its row is recorded `failed`, kind `invalid_id`. */
 export interface InvalidListedId {
   id: string;
   problem: string;
+  updatedAt?: string | null;
 }
+
+/** A listed id with the listing's updatedAt for it (a string, or null when the listing gave none or not a string). */
+export interface ListedId {
+  id: string;
+  updatedAt: string | null;
+  problem?: undefined;
+}
+
+/** What a listing page gives the ledger per id: the id alone, with its updatedAt, or why it cannot be migrated. */
+export type ListedEntry = string | ListedId | InvalidListedId;
 
 /**
  * Writes one listing page into the ledger, in one statement.
  * $1 run id; per id, in listing order, duplicates allowed: $2 the stored
  * legacy id (the id, or its escaped form for an invalid one), $3 its key
  * (what makes it unique: legacy-key.ts), $4 null, or why the id is invalid;
+ * $6 the listing's updatedAt for it, or null;
  * $5 at most this many new rows (null: no cap; how `porter run --limit` stops
  * at exactly N distinct documents).
  * Inserts a `pending` row per id the run has not seen (an invalid one
@@ -36,21 +50,29 @@ export interface InvalidListedId {
 export async function recordListedPage(
   db: Queryable,
   runId: string,
-  ids: readonly (string | InvalidListedId)[],
+  ids: readonly ListedEntry[],
   maxNew: number | null = null,
 ): Promise<{ rows: LedgerRow[]; listed: number; listing: boolean }> {
   const stored: string[] = [];
   const keys: Buffer[] = [];
   const problems: (string | null)[] = [];
+  const updatedAts: (string | null)[] = [];
   for (const entry of ids) {
     if (typeof entry === "string") {
       stored.push(entry);
       keys.push(legacyKey(entry));
       problems.push(null);
+      updatedAts.push(null);
+    } else if (entry.problem === undefined) {
+      stored.push(entry.id);
+      keys.push(legacyKey(entry.id));
+      problems.push(null);
+      updatedAts.push(entry.updatedAt);
     } else {
       stored.push(escapeLegacyId(entry.id));
       keys.push(escapedLegacyKey(entry.id));
       problems.push(entry.problem);
+      updatedAts.push(entry.updatedAt ?? null);
     }
   }
   const { rows } = await db.query(
@@ -61,25 +83,25 @@ export async function recordListedPage(
       WITH run AS (
         SELECT id FROM import_runs WHERE id = $1 AND status = 'listing' FOR UPDATE
       ), ids AS (
-        SELECT DISTINCT ON (legacy_key) legacy_key, legacy_id, problem, n
-          FROM unnest($2::text[], $3::bytea[], $4::text[]) WITH ORDINALITY AS t(legacy_id, legacy_key, problem, n)
+        SELECT DISTINCT ON (legacy_key) legacy_key, legacy_id, problem, updated_at, n
+          FROM unnest($2::text[], $3::bytea[], $4::text[], $6::text[]) WITH ORDINALITY AS t(legacy_id, legacy_key, problem, updated_at, n)
          ORDER BY legacy_key, n
       ), known AS MATERIALIZED (
         -- LATERAL ... LIMIT 1 keeps this one unique-index probe per id whatever the
         -- statistics say: without them (autovacuum off, never analyzed) the planner
         -- guessed a run has a few hundred rows and hashed all of its rows per page.
-        SELECT ids.legacy_id, ids.legacy_key, ids.problem, ids.n, s.id, s.status
+        SELECT ids.legacy_id, ids.legacy_key, ids.problem, ids.updated_at, ids.n, s.id, s.status
           FROM ids
           LEFT JOIN LATERAL (
             SELECT s.id, s.status FROM service_imports s WHERE s.run_id = $1 AND s.legacy_key = ids.legacy_key LIMIT 1
           ) s ON true
       ), fresh AS (
-        SELECT legacy_id, legacy_key, problem FROM known
+        SELECT legacy_id, legacy_key, problem, updated_at FROM known
          WHERE id IS NULL AND EXISTS (SELECT 1 FROM run)
          ORDER BY n LIMIT $5
       ), inserted AS (
-        INSERT INTO service_imports (run_id, legacy_id, legacy_key, status, error_kind, error_stage, last_error, finished_at)
-        SELECT $1, legacy_id, legacy_key,
+        INSERT INTO service_imports (run_id, legacy_id, legacy_key, listed_updated_at, status, error_kind, error_stage, last_error, finished_at)
+        SELECT $1, legacy_id, legacy_key, updated_at,
                CASE WHEN problem IS NULL THEN 'pending' ELSE 'failed' END::import_status,
                CASE WHEN problem IS NULL THEN NULL ELSE 'invalid_id' END,
                CASE WHEN problem IS NULL THEN NULL ELSE 'list' END,
@@ -87,27 +109,36 @@ export async function recordListedPage(
                CASE WHEN problem IS NULL THEN NULL ELSE now() END
           FROM fresh ORDER BY legacy_key
         ON CONFLICT (run_id, legacy_key) DO NOTHING
-        RETURNING id, legacy_id, status
+        RETURNING id, legacy_id, status, listed_updated_at
       ), counted AS (
         UPDATE import_runs SET listed = listed + (SELECT count(*) FROM inserted), updated_at = now()
         WHERE id = $1
         RETURNING listed
       )
-      SELECT page.id, page.legacy_id, page.status, (SELECT listed FROM counted) AS listed,
+      SELECT page.id, page.legacy_id, page.status, page.listed_updated_at, (SELECT listed FROM counted) AS listed,
              EXISTS (SELECT 1 FROM run) AS listing
         FROM (SELECT 1) AS one
         LEFT JOIN (
-          SELECT id, legacy_id, status FROM inserted
+          SELECT id, legacy_id, status, listed_updated_at FROM inserted
           UNION ALL
           -- the rows the run already had (this statement's snapshot does not see the inserted ones)
-          SELECT id, legacy_id, status FROM known WHERE id IS NOT NULL
+          SELECT id, legacy_id, status, updated_at FROM known WHERE id IS NOT NULL
         ) AS page ON true`,
     },
-    [runId, stored, keys, problems, maxNew],
+    [runId, stored, keys, problems, maxNew, updatedAts],
   );
-  const typed = rows as { id: string | null; legacy_id: string; status: ImportStatus; listed: number | null; listing: boolean }[];
+  const typed = rows as {
+    id: string | null;
+    legacy_id: string;
+    status: ImportStatus;
+    listed_updated_at: string | null;
+    listed: number | null;
+    listing: boolean;
+  }[];
   return {
-    rows: typed.filter((r) => r.id !== null).map((r) => ({ id: r.id as string, legacyId: r.legacy_id, status: r.status })),
+    rows: typed
+      .filter((r) => r.id !== null)
+      .map((r) => ({ id: r.id as string, legacyId: r.legacy_id, status: r.status, updatedAt: r.listed_updated_at })),
     listed: typed[0]?.listed ?? 0,
     listing: typed[0]?.listing ?? false,
   };

@@ -6,6 +6,8 @@ export interface RequeuedRow {
   id: string;
   runId: string;
   legacyId: string;
+  /** The listing's updatedAt for it, as recorded (it goes into the job, for the archive). */
+  updatedAt: string | null;
 }
 
 /** Runs whose failed documents may be requeued; a rolled-back or cancelled run stays as it is. */
@@ -46,19 +48,20 @@ export async function requeueFailed(db: Queryable, runId: string, kind?: string)
           AND ($2::text IS NULL OR coalesce(s.error_kind, 'unknown') = $2)
           -- an id that cannot be migrated has nothing a job could do: it would only fail again
           AND s.error_kind IS DISTINCT FROM 'invalid_id'
-       RETURNING s.id, s.run_id, s.legacy_id
+       RETURNING s.id, s.run_id, s.legacy_id, s.listed_updated_at
      ), reopened AS (
        UPDATE import_runs
           SET status = CASE WHEN status = 'completed' THEN 'running'::run_status ELSE status END,
               finished_at = NULL, updated_at = now()
         WHERE id = $1 AND EXISTS (SELECT 1 FROM requeued)
      )
-     SELECT id, run_id, legacy_id FROM requeued`,
+     SELECT id, run_id, legacy_id, listed_updated_at FROM requeued`,
     [runId, kind ?? null, REQUEUEABLE_RUN_STATUSES],
   );
-  return (rows as { id: string; run_id: string; legacy_id: string }[]).map((r) => ({
+  return (rows as { id: string; run_id: string; legacy_id: string; listed_updated_at: string | null }[]).map((r) => ({
     id: r.id,
     runId: r.run_id,
     legacyId: r.legacy_id,
+    updatedAt: r.listed_updated_at,
   }));
 }

@@ -1,6 +1,6 @@
 import type { Run } from "./types.js";
 
-export const RUN_COLUMNS = `id, status, cursor, listed, listing_error, options,
+export const RUN_COLUMNS = `id, status, cursor, listed, listing_error, options, source, replay_of,
   started_at::text AS started_at, listed_at::text AS listed_at, finished_at::text AS finished_at`;
 
 export function toRun(row: Record<string, unknown>): Run {
@@ -11,6 +11,8 @@ export function toRun(row: Record<string, unknown>): Run {
     listed: row.listed as number,
     listingError: row.listing_error as string | null,
     options: row.options as Record<string, unknown>,
+    source: row.source as Run["source"],
+    replayOf: row.replay_of as string | null,
     startedAt: row.started_at as string,
     listedAt: row.listed_at as string | null,
     finishedAt: row.finished_at as string | null,

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { archivePages, type ArchivedPage } from "../archive/archive-pages.js";
 import type { LoadInput } from "./load-document.js";
 
 /**
@@ -54,8 +55,8 @@ SELECT x.document_id, a.n - 1, a.e->>'name', a.e->>'url', (a.e->>'size')::bigint
 
 /**
  * Loads several documents in ONE transaction on `client` (group commit):
- * the same effect as loadDocument for each, at a fraction of the round
- * trips. All or nothing: on any error the transaction is rolled back and the
+ * the same effect as loadDocument for each (pages archived included), at a
+ * fraction of the round trips. All or nothing: on any error the transaction is rolled back and the
  * error thrown, and the caller loads the documents one by one so a bad one
  * fails alone. Legacy ids must be distinct within a batch.
  * Returns the ledger ids that were loaded (the others are rolled back or gone).
@@ -104,6 +105,8 @@ export async function loadBatch(client: pg.ClientBase, inputs: readonly LoadInpu
         ],
       });
     }
+    const pages = inputs.map((i) => i.page).filter((p): p is ArchivedPage => p !== undefined);
+    await archivePages(client, pages);
     await client.query("COMMIT");
     const loaded = new Set(rows.map((r) => r.legacy_id));
     return new Set(inputs.filter((i) => loaded.has(i.document.id)).map((i) => i.ledgerId));

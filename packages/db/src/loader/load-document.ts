@@ -1,5 +1,6 @@
 import pg from "pg";
 import { failureFromPgError, ImportFailure } from "@porter/failures";
+import { archivePages, type ArchivedPage } from "../archive/archive-pages.js";
 
 /** The document as the source gives it; timestamps stay strings so no precision is lost. */
 export interface DocumentRecord {
@@ -21,6 +22,8 @@ export interface LoadInput {
   /** The attempt's time so far; the loader adds its own wait (pool, batch) up to the write. */
   durationMs: number;
   document: DocumentRecord;
+  /** The page the document came from, archived in the same transaction (the archive lives in the target database). */
+  page?: ArchivedPage | undefined;
 }
 
 /**
@@ -78,7 +81,8 @@ async function cancelBackend(connectionString: string | undefined, pid: number):
 }
 
 /**
- * Loads one document in one transaction (statements above). Returns false
+ * Loads one document in one transaction (statements above, and its page
+ * into the archive when it carries one). Returns false
  * when the ledger row is gone or rolled back: nothing is written then.
  *
  * When `signal` aborts mid-transaction the backend is cancelled, so a
@@ -132,6 +136,8 @@ export async function loadDocument(pool: pg.Pool, input: LoadInput, signal?: Abo
         values: [documentId, JSON.stringify(doc.attachments)],
       });
     }
+    // A page is kept even when its row was rolled back meanwhile: it was fetched with 200.
+    if (input.page) await archivePages(client, [input.page]);
     await client.query("COMMIT");
     return documentId !== undefined;
   } catch (err) {

@@ -1,0 +1,59 @@
+import { legacyKey } from "../legacy-key.js";
+import type { Queryable } from "../pool.js";
+
+/** A page as a worker fetched it with 200: what the archive keeps. */
+export interface ArchivedPage {
+  legacyId: string;
+  /** The response body with its content coding undone, byte for byte. */
+  body: Buffer;
+  /** sha256 of `body`. */
+  sha256: Buffer;
+  contentType: string | null;
+  /** The listing's updatedAt for the document, as the listing wrote it (null when it was not a string). */
+  listedUpdatedAt: string | null;
+  /** The run whose attempt fetched it. */
+  runId: string;
+  /** When it was fetched, ISO-8601. */
+  fetchedAt: string;
+}
+
+/**
+ * Keeps pages in the archive, in one statement. A page whose bytes the
+ * archive already holds for that document is not stored again: its row only
+ * learns the newer fetch (run, time, listed updatedAt), so the latest fetch of
+ * a document always names its latest page, even after A → B → A.
+ * Arrays, one element per page: $1 legacy keys, $2 sha256, $3 legacy ids,
+ * $4 listed updatedAt, $5 content types, $6 bodies, $7 run ids, $8 fetch times.
+ */
+const ARCHIVE_PAGES = `
+INSERT INTO porter_archive.pages AS p
+       (legacy_key, sha256, legacy_id, listed_updated_at, content_type, body, raw_bytes,
+        first_run_id, run_id, first_fetched_at, fetched_at)
+SELECT DISTINCT ON (legacy_key, sha256)
+       legacy_key, sha256, legacy_id, listed_updated_at, content_type, body, octet_length(body),
+       run_id, run_id, fetched_at, fetched_at
+  FROM unnest($1::bytea[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::uuid[], $8::timestamptz[])
+    AS t(legacy_key, sha256, legacy_id, listed_updated_at, content_type, body, run_id, fetched_at)
+ ORDER BY legacy_key, sha256, fetched_at DESC
+ON CONFLICT (legacy_key, sha256) DO UPDATE
+   SET run_id = EXCLUDED.run_id, fetched_at = EXCLUDED.fetched_at, listed_updated_at = EXCLUDED.listed_updated_at
+ WHERE p.fetched_at < EXCLUDED.fetched_at`;
+
+/** Writes `pages` to the archive (see ARCHIVE_PAGES); on a client inside the caller's transaction, or on a pool. */
+export async function archivePages(db: Queryable, pages: readonly ArchivedPage[]): Promise<void> {
+  if (pages.length === 0) return;
+  await db.query({
+    // Unnamed, like the loader's batch statements: planned for this batch's size.
+    text: ARCHIVE_PAGES,
+    values: [
+      pages.map((p) => legacyKey(p.legacyId)),
+      pages.map((p) => p.sha256),
+      pages.map((p) => p.legacyId),
+      pages.map((p) => p.listedUpdatedAt),
+      pages.map((p) => p.contentType),
+      pages.map((p) => p.body),
+      pages.map((p) => p.runId),
+      pages.map((p) => p.fetchedAt),
+    ],
+  });
+}
