@@ -28,6 +28,7 @@ COPY packages/failures/package.json packages/failures/
 COPY packages/logger/package.json packages/logger/
 COPY packages/queue/package.json packages/queue/
 COPY packages/runs/package.json packages/runs/
+COPY packages/archive/package.json packages/archive/
 COPY packages/source/package.json packages/source/
 COPY packages/testing/package.json packages/testing/
 COPY bench/package.json bench/
@@ -50,6 +51,7 @@ COPY --from=build /app/packages/failures/dist packages/failures/dist
 COPY --from=build /app/packages/logger/dist packages/logger/dist
 COPY --from=build /app/packages/queue/dist packages/queue/dist
 COPY --from=build /app/packages/runs/dist packages/runs/dist
+COPY --from=build /app/packages/archive/dist packages/archive/dist
 COPY --from=build /app/packages/source/dist packages/source/dist
 COPY --from=build /app/apps/dashboard/dist apps/dashboard/dist
 COPY --from=build /app/apps/enqueuer/dist apps/enqueuer/dist

@@ -51,8 +51,11 @@ program
   .option("--json", "print the summary as one JSON object", false)
   .option("--from-archive", "replay: list what an earlier run listed and read every page from the page archive, not the legacy service", false)
   .option("--of <runId>", 'with --from-archive: the run to replay (default "latest")', runIdOrLatest)
+  .option("--changed", "skip the documents the target holds unchanged (same updatedAt, same transform version)", false)
   .action(
-    act((opts: { limit?: number; follow: boolean; json: boolean; fromArchive: boolean; of?: string }) => runCommand(opts)),
+    act((opts: { limit?: number; follow: boolean; json: boolean; fromArchive: boolean; of?: string; changed: boolean }) =>
+      runCommand(opts),
+    ),
   );
 
 program

@@ -37,7 +37,7 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
           failed: p.failed,
           listing: p.listing ? " (listing…)" : "",
         };
-        const done = p.succeeded + p.failed;
+        const done = p.succeeded + p.failed + p.skipped;
         if (!started) {
           bar.start(Math.max(p.listed, 1), done, payload);
           started = true;
@@ -56,7 +56,7 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
       const now = Date.now();
       if (now - last < 10_000 && p.status !== "completed") return;
       last = now;
-      const done = p.succeeded + p.failed;
+      const done = p.succeeded + p.failed + p.skipped;
       stream.write(
         `progress: ${done}/${p.listed}${p.listing ? " (listing…)" : ""} ${p.docsPerSecond.toFixed(0)} docs/s, ` +
           `ETA ${duration(p.etaMs)}, failed ${p.failed}\n`,

@@ -58,7 +58,9 @@ function printSummary(summary: RunSummary, json: boolean): void {
     return;
   }
   process.stdout.write(
-    `run ${summary.runId} ${summary.status}: ${summary.succeeded} succeeded, ${summary.failed} failed ` +
+    `run ${summary.runId} ${summary.status}: ${summary.succeeded} succeeded, ${summary.failed} failed` +
+      (summary.skipped > 0 ? `, ${summary.skipped} unchanged (skipped)` : "") +
+      " " +
       `of ${summary.listed} listed in ${(summary.durationMs / 1000).toFixed(1)} s (${summary.docsPerSecond} docs/s)\n` +
       (summary.listingError === null ? "" : `the listing stopped before its end, so not every document was listed: ${summary.listingError}\n`),
   );

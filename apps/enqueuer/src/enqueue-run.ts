@@ -2,7 +2,7 @@ import type pg from "pg";
 import { checkpointListing, getRun, recordListedPage, stopListing, type Run } from "@porter/db";
 import type { Logger } from "@porter/logger";
 import { importJob, queueDepth, type ImportQueue } from "@porter/queue";
-import { isValidTimestamp, type ListedDocument, type Source } from "@porter/source";
+import { isValidTimestamp, TRANSFORM_VERSION, type ListedDocument, type Source } from "@porter/source";
 import { ListingGuard, ListingStopped, listPage, StoreRetry, toListedIds, type ListPolicy } from "@porter/runs";
 import { Demand } from "./demand.js";
 
@@ -37,7 +37,8 @@ export interface EnqueueOptions {
  * the next cursor. Holds off while the queue is at its high-water mark, so
  * Redis and this process stay small whatever the corpus size.
  * Every listed id gets a ledger row: one that cannot be migrated is recorded
- * failed (`invalid_id`) instead of a job. A listing that would go on for ever
+ * failed (`invalid_id`) instead of a job; in a changed-only run, one whose
+ * document the target holds unchanged is recorded `skipped`, without a job. A listing that would go on for ever
  * (a cursor that comes back, no new id for `listIdleTimeoutMs`) is stopped:
  * the run keeps what was listed and carries the reason (`listingError`).
  */
@@ -62,6 +63,8 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
     depth: () => stores.redis(() => queueDepth(queue), signal),
   });
   const policy = { attempts: options.jobAttempts };
+  // A changed-only run skips, page by page, what the target holds unchanged.
+  const recordOptions = run.changedOnly ? { skipUnchanged: { transformVersion: TRANSFORM_VERSION } } : {};
   let cursor = run.cursor;
   let listed = run.listed;
   let room = 0;
@@ -77,7 +80,7 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
     const ids = toListedIds(page.documents);
     const maxNew = options.limit === undefined ? null : Math.max(0, options.limit - listed);
     if (ids.length > 0 && maxNew !== 0) {
-      const written = await stores.postgres(() => recordListedPage(pool, runId, ids, maxNew), signal);
+      const written = await stores.postgres(() => recordListedPage(pool, runId, ids, maxNew, recordOptions), signal);
       if (!written.listing) {
         // Rolled back (or cancelled) while we listed: the ledger took nothing, so neither do we.
         logger.warn({ runId }, "the run is no longer listing; listing stopped");

@@ -79,7 +79,8 @@ describe("enqueueRun", () => {
     for (const row of ledger) {
       const job = byId.get(row.id);
       expect(job, `job for ${row.legacy_id}`).toBeDefined();
-      expect(job?.data).toEqual({ runId: run.id, legacyId: row.legacy_id });
+      // The listing's updatedAt rides along, for the archive.
+      expect(job?.data).toEqual({ runId: run.id, legacyId: row.legacy_id, updatedAt: "2024-01-01T00:00:00Z" });
       expect(job?.opts.attempts).toBe(OPTIONS.jobAttempts);
       expect(job?.opts.backoff).toEqual({ type: BACKOFF_TYPE });
     }

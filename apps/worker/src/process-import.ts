@@ -5,7 +5,7 @@ import { archivePages, recordFailedPage, recordFailure, type ArchivedPage } from
 import { toImportFailure, type ImportFailure, type Stage } from "@porter/failures";
 import type { Logger } from "@porter/logger";
 import type { ImportJobData } from "@porter/queue";
-import { extractDocument, pageText, type Source } from "@porter/source";
+import { extractDocument, pageText, TRANSFORM_VERSION, type Source } from "@porter/source";
 import { guardObserver, type AttemptObserver } from "./attempt-observer.js";
 import type { ByteBudget } from "./byte-budget.js";
 import { LoadBatcher } from "./load-batcher.js";
@@ -95,7 +95,7 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       stage = "load";
       watch?.enter(stage);
       const durationMs = performance.now() - started;
-      await loader.load({ ledgerId, runId, attempts: attempt, durationMs, document, page }, signal);
+      await loader.load({ ledgerId, runId, attempts: attempt, durationMs, document, transformVersion: TRANSFORM_VERSION, page }, signal);
       page = undefined;
       watch?.succeeded();
     } catch (err) {

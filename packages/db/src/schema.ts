@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   customType,
   index,
   integer,
@@ -21,7 +22,7 @@ const tstz = (name: string) => timestamp(name, { withTimezone: true, precision: 
 
 export const runStatus = pgEnum("run_status", ["listing", "running", "completed", "cancelled", "rolled_back"]);
 export const runSource = pgEnum("run_source", ["legacy", "archive"]);
-export const importStatus = pgEnum("import_status", ["pending", "running", "succeeded", "failed", "rolled_back"]);
+export const importStatus = pgEnum("import_status", ["pending", "running", "succeeded", "failed", "rolled_back", "skipped"]);
 
 /** One migration run: its listing checkpoint and its options. */
 export const importRuns = pgTable("import_runs", {
@@ -38,6 +39,8 @@ export const importRuns = pgTable("import_runs", {
   source: runSource("source").notNull().default("legacy"),
   /** The run a replay lists again and reads from the archive; null for a run of the legacy service. */
   replayOf: uuid("replay_of"),
+  /** A changed-only run: a listed document the target holds unchanged (same updatedAt, same transform version) is skipped. */
+  changedOnly: boolean("changed_only").notNull().default(false),
   startedAt: tstz("started_at").notNull().defaultNow(),
   listedAt: tstz("listed_at"),
   finishedAt: tstz("finished_at"),
@@ -95,6 +98,8 @@ export const documents = pgTable(
     updatedAt: tstz("updated_at").notNull(),
     /** The run that last wrote this document: what a rollback of that run deletes. */
     runId: uuid("run_id").notNull(),
+    /** The version of Porter's extraction and transform that wrote the row (TRANSFORM_VERSION); 0 before versions were kept. */
+    transformVersion: integer("transform_version").notNull().default(0),
     importedAt: tstz("imported_at").notNull().defaultNow(),
   },
   (t) => [index("documents_run_id_idx").on(t.runId)],

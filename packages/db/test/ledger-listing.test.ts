@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@porter/testing";
-import { checkpointListing, createRun, getRun, recordListedPage } from "../src/index.js";
+import { sampleDocument } from "@porter/testing";
+import { checkpointListing, createRun, getRun, loadDocument, recordListedPage } from "../src/index.js";
 
 let db: TestDatabase;
 
@@ -162,5 +163,67 @@ describe("checkpointListing", () => {
     await db.pool.query("UPDATE import_runs SET status = 'cancelled' WHERE id = $1", [run.id]);
     await checkpointListing(db.pool, run.id, null);
     expect((await getRun(db.pool, run.id))?.status).toBe("cancelled");
+  });
+});
+
+describe("recordListedPage in a changed-only run", () => {
+  const STAMP = "2021-06-07T08:09:10.654321+02:00";
+
+  /** A document in the target, as a run at `transformVersion` loaded it. */
+  async function loaded(legacyId: string, transformVersion: number): Promise<void> {
+    const run = await createRun(db.pool, {});
+    const { rows } = await recordListedPage(db.pool, run.id, [legacyId]);
+    const ledgerId = rows[0]?.id as string;
+    const document = sampleDocument(legacyId, { updatedAt: STAMP });
+    expect(await loadDocument(db.pool, { ledgerId, runId: run.id, attempts: 1, durationMs: 1, document, transformVersion })).toBe(true);
+  }
+
+  it("skips exactly the documents the target holds with the same updatedAt instant and transform version", async () => {
+    await loaded("same", 3);
+    await loaded("same-instant-other-offset", 3);
+    await loaded("newer-at-source", 3);
+    await loaded("older-transform", 2);
+    await loaded("odd-stamp", 3);
+    const run = await createRun(db.pool, {}, { changedOnly: true });
+    const page = await recordListedPage(
+      db.pool,
+      run.id,
+      [
+        { id: "same", updatedAt: STAMP, comparable: true },
+        // the same instant, written in UTC: unchanged
+        { id: "same-instant-other-offset", updatedAt: "2021-06-07T06:09:10.654321Z", comparable: true },
+        { id: "newer-at-source", updatedAt: "2021-06-08T08:09:10.654321+02:00", comparable: true },
+        { id: "older-transform", updatedAt: STAMP, comparable: true },
+        // an updatedAt that is no timestamp can never be compared: fetched
+        { id: "odd-stamp", updatedAt: "yesterday", comparable: false },
+        { id: "not-in-target", updatedAt: STAMP, comparable: true },
+        { id: "bad\u0000", problem: "holds NUL", updatedAt: STAMP },
+      ],
+      null,
+      { skipUnchanged: { transformVersion: 3 } },
+    );
+    const status = Object.fromEntries(page.rows.map((r) => [r.legacyId, r.status]));
+    expect(status).toEqual({
+      same: "skipped",
+      "same-instant-other-offset": "skipped",
+      "newer-at-source": "pending",
+      "older-transform": "pending",
+      "odd-stamp": "pending",
+      "not-in-target": "pending",
+      '"bad\\u0000"': "failed",
+    });
+    expect(page.listed).toBe(7);
+    const finished = await db.pool.query<{ legacy_id: string }>(
+      "SELECT legacy_id FROM service_imports WHERE run_id = $1 AND status = 'skipped' AND finished_at IS NOT NULL ORDER BY legacy_id",
+      [run.id],
+    );
+    expect(finished.rows.map((r) => r.legacy_id)).toEqual(["same", "same-instant-other-offset"]);
+  });
+
+  it("skips nothing without the option, whatever the target holds", async () => {
+    await loaded("full-run", 3);
+    const run = await createRun(db.pool, {});
+    const page = await recordListedPage(db.pool, run.id, [{ id: "full-run", updatedAt: STAMP, comparable: true }]);
+    expect(page.rows.map((r) => r.status)).toEqual(["pending"]);
   });
 });

@@ -73,6 +73,7 @@ describe("countByStatus", () => {
       succeeded: 0,
       failed: 0,
       rolled_back: 0,
+      skipped: 0,
     });
   });
 

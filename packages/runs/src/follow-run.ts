@@ -15,6 +15,8 @@ export interface RunProgress {
   running: number;
   succeeded: number;
   failed: number;
+  /** Not fetched nor written: a changed-only run found them unchanged in the target. */
+  skipped: number;
   rolledBack: number;
   elapsedMs: number;
   docsPerSecond: number;
@@ -31,6 +33,7 @@ export interface RunSummary {
   listed: number;
   succeeded: number;
   failed: number;
+  skipped: number;
   durationMs: number;
   docsPerSecond: number;
 }
@@ -50,7 +53,8 @@ export async function readProgress(pool: pg.Pool, runId: string): Promise<RunPro
   }
   const started = Date.parse(run.startedAt);
   const elapsedMs = Math.max(1, (finishedAt ? Date.parse(finishedAt) : Date.now()) - started);
-  const finished = counts.succeeded + counts.failed;
+  // Skipped documents are finished too: a changed-only run goes at the pace of its listing.
+  const finished = counts.succeeded + counts.failed + counts.skipped;
   const docsPerSecond = (finished / elapsedMs) * 1000;
   const left = counts.pending + counts.running;
   return {
@@ -63,6 +67,7 @@ export async function readProgress(pool: pg.Pool, runId: string): Promise<RunPro
     running: counts.running,
     succeeded: counts.succeeded,
     failed: counts.failed,
+    skipped: counts.skipped,
     rolledBack: counts.rolled_back,
     elapsedMs,
     docsPerSecond,
@@ -78,6 +83,7 @@ export function toSummary(p: RunProgress): RunSummary {
     listed: p.listed,
     succeeded: p.succeeded,
     failed: p.failed,
+    skipped: p.skipped,
     durationMs: Math.round(p.elapsedMs),
     docsPerSecond: Math.round(p.docsPerSecond * 10) / 10,
   };

@@ -1,5 +1,5 @@
 import type { InvalidListedId, ListedEntry } from "@porter/db";
-import { idProblem, isStorableText, quoteShort, type ListedDocument } from "@porter/source";
+import { idProblem, isStorableText, isValidTimestamp, quoteShort, type ListedDocument } from "@porter/source";
 
 /**
  * The page's distinct ids, in listing order, each with the listing's
@@ -14,7 +14,11 @@ export function toListedIds(documents: readonly ListedDocument[]): ListedEntry[]
     const listed = toListedId(id);
     // Kept as text whatever it says (the enqueuer reports odd ones), unless Postgres text cannot hold it.
     const stamp = typeof updatedAt === "string" && isStorableText(updatedAt) ? updatedAt : null;
-    out.push(typeof listed === "string" ? { id, updatedAt: stamp } : { ...listed, updatedAt: stamp });
+    out.push(
+      typeof listed === "string"
+        ? { id, updatedAt: stamp, comparable: stamp !== null && isValidTimestamp(stamp) }
+        : { ...listed, updatedAt: stamp },
+    );
   }
   return out;
 }

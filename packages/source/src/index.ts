@@ -6,3 +6,4 @@ export { listPageSchema, parseListPage } from "./listing.js";
 export { createHttpSource, type HttpSourceOptions } from "./http-source.js";
 export { decodeUtf8, pageText } from "./page-text.js";
 export type { Source, FetchedPage, ListPage, ListedDocument, BodyReservation } from "./source.js";
+export { TRANSFORM_VERSION } from "./transform-version.js";

@@ -13,6 +13,8 @@ export interface RunFlags {
   fromArchive?: boolean;
   /** The run to replay (an id, or "latest"); only with fromArchive. */
   of?: string;
+  /** Changed-only: skip the documents the target holds unchanged (same updatedAt, same transform version). */
+  changed?: boolean;
 }
 
 /**
@@ -42,11 +44,12 @@ export async function runCommand(flags: RunFlags, config: Config = loadConfig())
       {
         limit: flags.limit ?? null,
         ...(replayOf === null ? { legacyUrl: redactUrl(config.legacyUrl) } : { fromArchive: replayOf }),
+        changed: flags.changed === true,
         pageSize: config.listPageSize,
         highWater: config.queueHighWater,
         jobAttempts: config.jobAttempts,
       },
-      replayOf,
+      { replayOf, changedOnly: flags.changed === true },
     );
     session.logger.info({ runId: run.id, replayOf }, "run started");
     process.stderr.write(replayOf === null ? `run ${run.id} started\n` : `run ${run.id} started: a replay of run ${replayOf} from the archive\n`);

@@ -24,6 +24,7 @@ export async function statusCommand(runId: string, flags: { json: boolean }): Pr
         succeeded: progress.succeeded,
         failed: progress.failed,
         rolled_back: progress.rolledBack,
+        skipped: progress.skipped,
       },
       failuresByKind,
       startedAt: run.startedAt,

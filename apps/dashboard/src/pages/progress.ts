@@ -3,13 +3,14 @@ import { html, type Html } from "../html.js";
 
 const pct = (n: number, total: number) => (total > 0 ? (100 * n) / total : 0).toFixed(2);
 
-/** Succeeded, failed and rolled back as one stacked bar over everything listed. */
+/** Succeeded, skipped, failed and rolled back as one stacked bar over everything listed. */
 export function progressBar(p: RunProgress, wide = false): Html {
   const total = Math.max(p.listed, 1);
-  const done = p.succeeded + p.failed;
+  const done = p.succeeded + p.failed + p.skipped;
   return html`<div class="bar${wide ? " wide" : ""}" role="progressbar" aria-valuemin="0" aria-valuemax="${p.listed}"
     aria-valuenow="${done}" title="${done} of ${p.listed} finished">
     <span class="ok" style="width:${pct(p.succeeded, total)}%"></span>
+    <span class="same" style="width:${pct(p.skipped, total)}%"></span>
     <span class="bad" style="width:${pct(p.failed, total)}%"></span>
     <span class="back" style="width:${pct(p.rolledBack, total)}%"></span></div>`;
 }

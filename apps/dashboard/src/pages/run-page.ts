@@ -23,10 +23,17 @@ export function runSummary(p: RunProgress, run: Run): Html {
   return html`${progressBar(p, true)}
     <p class="nums"><span class="status ${p.status}">${p.status}</span>
       <span data-count="succeeded">${p.succeeded}</span> succeeded · <strong data-count="failed">${p.failed}</strong> failed ·
+      <span data-count="skipped">${p.skipped}</span> unchanged (skipped) ·
       <span data-count="left">${p.pending + p.running}</span> left of ${p.listed}${p.listing ? " listed so far" : ""} ·
       ${p.rolledBack} rolled back · ${p.docsPerSecond.toFixed(0)} docs/s · ETA ${duration(p.etaMs)}
-      <br><span class="muted">started ${when(run.startedAt)} · finished ${when(run.finishedAt)}</span>
+      <br><span class="muted">${runKind(run)} · started ${when(run.startedAt)} · finished ${when(run.finishedAt)}</span>
       ${run.listingError === null ? "" : html`<br><strong class="listing-error">The listing stopped before its end: ${run.listingError}</strong>`}</p>`;
+}
+
+/** What kind of run: where it read, and whether it skipped what was unchanged. */
+export function runKind(run: Run): Html {
+  const source = run.source === "archive" && run.replayOf !== null ? html`replay of <a href="/runs/${run.replayOf}">${run.replayOf.slice(0, 8)}</a> from the archive` : html`from the legacy service`;
+  return run.changedOnly ? html`${source}, changed documents only` : source;
 }
 
 function action(path: string, csrf: (action: string) => string, fields: Html, label: Html, question?: string): Html {

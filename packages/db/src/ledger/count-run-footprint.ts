@@ -16,7 +16,7 @@ export async function countRunFootprint(db: Queryable, runId: string): Promise<R
   const { rows } = await db.query(
     `SELECT (SELECT count(*)::int FROM documents WHERE run_id = $1) AS documents,
             (SELECT count(*)::int FROM service_imports
-              WHERE run_id = $1 AND status IN ('pending', 'running', 'succeeded', 'failed')) AS ledger_rows`,
+              WHERE run_id = $1 AND status IN ('pending', 'running', 'succeeded', 'failed', 'skipped')) AS ledger_rows`,
     [runId],
   );
   const row = rows[0] as { documents: number; ledger_rows: number };

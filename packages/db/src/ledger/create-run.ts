@@ -2,17 +2,25 @@ import type { Queryable } from "../pool.js";
 import type { Run } from "./types.js";
 import { RUN_COLUMNS, toRun } from "./run-row.js";
 
+/** What kind of run: where it reads, and whether it skips what the target holds unchanged. */
+export interface RunKind {
+  /** The run it replays from the archive; null or absent: a run of the legacy service. */
+  replayOf?: string | null;
+  changedOnly?: boolean;
+}
+
 /**
  * Starts a run in status `listing` with no cursor.
  * $1 options (jsonb): what the run was started with, for the record;
- * $2 the run it replays from the archive, or null for a run of the legacy service.
+ * $2 the run it replays from the archive, or null for a run of the legacy service;
+ * $3 changed-only.
  */
-export async function createRun(db: Queryable, options: Record<string, unknown>, replayOf: string | null = null): Promise<Run> {
+export async function createRun(db: Queryable, options: Record<string, unknown>, kind: RunKind = {}): Promise<Run> {
   const { rows } = await db.query(
-    `INSERT INTO import_runs (options, source, replay_of)
-     VALUES ($1, CASE WHEN $2::uuid IS NULL THEN 'legacy' ELSE 'archive' END::run_source, $2::uuid)
+    `INSERT INTO import_runs (options, source, replay_of, changed_only)
+     VALUES ($1, CASE WHEN $2::uuid IS NULL THEN 'legacy' ELSE 'archive' END::run_source, $2::uuid, $3)
      RETURNING ${RUN_COLUMNS}`,
-    [JSON.stringify(options), replayOf],
+    [JSON.stringify(options), kind.replayOf ?? null, kind.changedOnly ?? false],
   );
   return toRun(rows[0]);
 }

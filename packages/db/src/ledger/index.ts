@@ -1,6 +1,6 @@
-export { createRun } from "./create-run.js";
+export { createRun, type RunKind } from "./create-run.js";
 export { getLatestRunIn, getRun } from "./get-run.js";
-export { recordListedPage, type InvalidListedId, type LedgerRow, type ListedEntry, type ListedId } from "./record-listed-page.js";
+export { recordListedPage, type InvalidListedId, type LedgerRow, type ListedEntry, type ListedId, type RecordPageOptions } from "./record-listed-page.js";
 export { checkpointListing } from "./checkpoint-listing.js";
 export { stopListing } from "./stop-listing.js";
 export { recordFailure, type FailureRecord } from "./record-failure.js";

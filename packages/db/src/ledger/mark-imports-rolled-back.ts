@@ -21,7 +21,7 @@ export async function markImportsRolledBack(db: Queryable, runId: string, batchS
     `UPDATE service_imports SET status = 'rolled_back', updated_at = now()
       WHERE id IN (
         SELECT id FROM service_imports
-         WHERE run_id = $1 AND status IN ('pending', 'running', 'succeeded', 'failed')
+         WHERE run_id = $1 AND status IN ('pending', 'running', 'succeeded', 'failed', 'skipped')
          LIMIT $2
            FOR UPDATE SKIP LOCKED
       )`,

@@ -21,7 +21,18 @@ export interface InvalidListedId {
 export interface ListedId {
   id: string;
   updatedAt: string | null;
+  /** updatedAt is an RFC 3339 timestamp Postgres reads (isValidTimestamp): only then can it be compared. */
+  comparable?: boolean;
   problem?: undefined;
+}
+
+export interface RecordPageOptions {
+  /**
+   * A changed-only run: a new id whose document the target holds with the same
+   * updatedAt instant, written by this transform version, is recorded `skipped`
+   * (no job, no fetch, no write; the document keeps the run that wrote it).
+   */
+  skipUnchanged?: { transformVersion: number };
 }
 
 /** What a listing page gives the ledger per id: the id alone, with its updatedAt, or why it cannot be migrated. */
@@ -32,7 +43,11 @@ export type ListedEntry = string | ListedId | InvalidListedId;
  * $1 run id; per id, in listing order, duplicates allowed: $2 the stored
  * legacy id (the id, or its escaped form for an invalid one), $3 its key
  * (what makes it unique: legacy-key.ts), $4 null, or why the id is invalid;
- * $6 the listing's updatedAt for it, or null;
+ * $6 the listing's updatedAt for it, or null; $8 the same as a timestamptz
+ * when it is one Postgres reads, or null;
+ * $7 null, or for a changed-only run the current transform version: a new id
+ * whose document is in the target with updatedAt = $8 and that version is
+ * inserted `skipped` (one unique-index probe of documents per new id);
  * $5 at most this many new rows (null: no cap; how `porter run --limit` stops
  * at exactly N distinct documents).
  * Inserts a `pending` row per id the run has not seen (an invalid one
@@ -52,27 +67,32 @@ export async function recordListedPage(
   runId: string,
   ids: readonly ListedEntry[],
   maxNew: number | null = null,
+  options: RecordPageOptions = {},
 ): Promise<{ rows: LedgerRow[]; listed: number; listing: boolean }> {
   const stored: string[] = [];
   const keys: Buffer[] = [];
   const problems: (string | null)[] = [];
   const updatedAts: (string | null)[] = [];
+  const instants: (string | null)[] = [];
   for (const entry of ids) {
     if (typeof entry === "string") {
       stored.push(entry);
       keys.push(legacyKey(entry));
       problems.push(null);
       updatedAts.push(null);
+      instants.push(null);
     } else if (entry.problem === undefined) {
       stored.push(entry.id);
       keys.push(legacyKey(entry.id));
       problems.push(null);
       updatedAts.push(entry.updatedAt);
+      instants.push(entry.comparable === true ? entry.updatedAt : null);
     } else {
       stored.push(escapeLegacyId(entry.id));
       keys.push(escapedLegacyKey(entry.id));
       problems.push(entry.problem);
       updatedAts.push(entry.updatedAt ?? null);
+      instants.push(null);
     }
   }
   const { rows } = await db.query(
@@ -83,30 +103,36 @@ export async function recordListedPage(
       WITH run AS (
         SELECT id FROM import_runs WHERE id = $1 AND status = 'listing' FOR UPDATE
       ), ids AS (
-        SELECT DISTINCT ON (legacy_key) legacy_key, legacy_id, problem, updated_at, n
-          FROM unnest($2::text[], $3::bytea[], $4::text[], $6::text[]) WITH ORDINALITY AS t(legacy_id, legacy_key, problem, updated_at, n)
+        SELECT DISTINCT ON (legacy_key) legacy_key, legacy_id, problem, updated_at, instant, n
+          FROM unnest($2::text[], $3::bytea[], $4::text[], $6::text[], $8::timestamptz[])
+            WITH ORDINALITY AS t(legacy_id, legacy_key, problem, updated_at, instant, n)
          ORDER BY legacy_key, n
       ), known AS MATERIALIZED (
         -- LATERAL ... LIMIT 1 keeps this one unique-index probe per id whatever the
         -- statistics say: without them (autovacuum off, never analyzed) the planner
         -- guessed a run has a few hundred rows and hashed all of its rows per page.
-        SELECT ids.legacy_id, ids.legacy_key, ids.problem, ids.updated_at, ids.n, s.id, s.status
+        SELECT ids.legacy_id, ids.legacy_key, ids.problem, ids.updated_at, ids.instant, ids.n, s.id, s.status
           FROM ids
           LEFT JOIN LATERAL (
             SELECT s.id, s.status FROM service_imports s WHERE s.run_id = $1 AND s.legacy_key = ids.legacy_key LIMIT 1
           ) s ON true
       ), fresh AS (
-        SELECT legacy_id, legacy_key, problem, updated_at FROM known
+        SELECT legacy_id, legacy_key, problem, updated_at,
+               $7::int IS NOT NULL AND problem IS NULL AND instant IS NOT NULL AND EXISTS (
+                 SELECT 1 FROM documents d
+                  WHERE d.legacy_key = known.legacy_key AND d.updated_at = known.instant AND d.transform_version = $7::int
+               ) AS unchanged
+          FROM known
          WHERE id IS NULL AND EXISTS (SELECT 1 FROM run)
          ORDER BY n LIMIT $5
       ), inserted AS (
         INSERT INTO service_imports (run_id, legacy_id, legacy_key, listed_updated_at, status, error_kind, error_stage, last_error, finished_at)
         SELECT $1, legacy_id, legacy_key, updated_at,
-               CASE WHEN problem IS NULL THEN 'pending' ELSE 'failed' END::import_status,
+               CASE WHEN problem IS NOT NULL THEN 'failed' WHEN unchanged THEN 'skipped' ELSE 'pending' END::import_status,
                CASE WHEN problem IS NULL THEN NULL ELSE 'invalid_id' END,
                CASE WHEN problem IS NULL THEN NULL ELSE 'list' END,
                problem,
-               CASE WHEN problem IS NULL THEN NULL ELSE now() END
+               CASE WHEN problem IS NULL AND NOT unchanged THEN NULL ELSE now() END
           FROM fresh ORDER BY legacy_key
         ON CONFLICT (run_id, legacy_key) DO NOTHING
         RETURNING id, legacy_id, status, listed_updated_at
@@ -125,7 +151,7 @@ export async function recordListedPage(
           SELECT id, legacy_id, status, updated_at FROM known WHERE id IS NOT NULL
         ) AS page ON true`,
     },
-    [runId, stored, keys, problems, maxNew, updatedAts],
+    [runId, stored, keys, problems, maxNew, updatedAts, options.skipUnchanged?.transformVersion ?? null, instants],
   );
   const typed = rows as {
     id: string | null;

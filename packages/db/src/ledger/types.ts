@@ -1,9 +1,10 @@
 export type RunStatus = "listing" | "running" | "completed" | "cancelled" | "rolled_back";
 /** Where a run reads its listing and its pages: the legacy service, or the archive (a replay). */
 export type RunSource = "legacy" | "archive";
-export type ImportStatus = "pending" | "running" | "succeeded" | "failed" | "rolled_back";
+/** `skipped`: a changed-only run found the document unchanged in the target and neither fetched nor wrote it. */
+export type ImportStatus = "pending" | "running" | "succeeded" | "failed" | "rolled_back" | "skipped";
 
-export const IMPORT_STATUSES: readonly ImportStatus[] = ["pending", "running", "succeeded", "failed", "rolled_back"];
+export const IMPORT_STATUSES: readonly ImportStatus[] = ["pending", "running", "succeeded", "failed", "rolled_back", "skipped"];
 
 export interface Run {
   id: string;
@@ -16,6 +17,8 @@ export interface Run {
   source: RunSource;
   /** The run a replay lists again and reads from the archive; null unless `source` is `archive`. */
   replayOf: string | null;
+  /** A changed-only run (porter run --changed): documents the target holds unchanged are skipped. */
+  changedOnly: boolean;
   startedAt: string;
   listedAt: string | null;
   finishedAt: string | null;

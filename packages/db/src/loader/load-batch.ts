@@ -10,16 +10,16 @@ import type { LoadInput } from "./load-document.js";
  * $1 ledger ids, $2 run ids, $3 legacy ids (distinct), $4 titles, $5 bodies,
  * $6 author ids, $7 author names, $8 tags (each a JSON array: tag lists differ
  * in length, and Postgres arrays must be rectangular), $9 created at,
- * $10 updated at, $11 attempts, $12 durations (ms).
+ * $10 updated at, $11 attempts, $12 durations (ms), $13 transform versions.
  * Documents are upserted in legacy_id order, so two batches that share
  * documents lock them in the same order and cannot deadlock.
  */
 const UPSERT_DOCUMENTS = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                       $8::text[], $9::timestamptz[], $10::timestamptz[], $11::int[], $12::int[])
+                       $8::text[], $9::timestamptz[], $10::timestamptz[], $11::int[], $12::int[], $13::int[])
     AS t(ledger_id, run_id, legacy_id, title, body, author_id, author_name, tags, created_at, updated_at,
-         attempts, duration_ms)
+         attempts, duration_ms, transform_version)
 ), ledger AS (
   UPDATE service_imports s
      SET status = 'succeeded', attempts = i.attempts, duration_ms = i.duration_ms, error_kind = NULL,
@@ -28,15 +28,18 @@ WITH input AS (
    WHERE s.id = i.ledger_id AND s.status <> 'rolled_back'
   RETURNING s.id
 )
-INSERT INTO documents AS d (legacy_id, title, body, author_id, author_name, tags, created_at, updated_at, run_id, imported_at)
+INSERT INTO documents AS d (legacy_id, title, body, author_id, author_name, tags, created_at, updated_at, run_id,
+                            transform_version, imported_at)
 SELECT i.legacy_id, i.title, i.body, i.author_id, i.author_name,
-       ARRAY(SELECT jsonb_array_elements_text(i.tags::jsonb)), i.created_at, i.updated_at, i.run_id, now()
+       ARRAY(SELECT jsonb_array_elements_text(i.tags::jsonb)), i.created_at, i.updated_at, i.run_id,
+       i.transform_version, now()
   FROM input i JOIN ledger l ON l.id = i.ledger_id
  ORDER BY i.legacy_id
 ON CONFLICT (legacy_key) DO UPDATE
    SET title = EXCLUDED.title, body = EXCLUDED.body, author_id = EXCLUDED.author_id,
        author_name = EXCLUDED.author_name, tags = EXCLUDED.tags, created_at = EXCLUDED.created_at,
-       updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id, imported_at = EXCLUDED.imported_at
+       updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id, transform_version = EXCLUDED.transform_version,
+       imported_at = EXCLUDED.imported_at
 RETURNING d.id, d.legacy_id, (d.xmax = 0) AS inserted`;
 
 /**
@@ -63,7 +66,7 @@ SELECT x.document_id, a.n - 1, a.e->>'name', a.e->>'url', (a.e->>'size')::bigint
  */
 export async function loadBatch(client: pg.ClientBase, inputs: readonly LoadInput[]): Promise<Set<string>> {
   const n = inputs.length;
-  const cols = Array.from({ length: 12 }, () => new Array<unknown>(n));
+  const cols = Array.from({ length: 13 }, () => new Array<unknown>(n));
   const attachments = new Map<string, string>();
   for (let k = 0; k < n; k++) {
     const input = inputs[k] as LoadInput;
@@ -80,6 +83,7 @@ export async function loadBatch(client: pg.ClientBase, inputs: readonly LoadInpu
     (cols[9] as unknown[])[k] = doc.updatedAt;
     (cols[10] as unknown[])[k] = input.attempts;
     (cols[11] as unknown[])[k] = Math.round(input.durationMs);
+    (cols[12] as unknown[])[k] = input.transformVersion ?? 0;
     attachments.set(doc.id, JSON.stringify(doc.attachments));
   }
   // Every row here is reached by key. Without statistics (autovacuum off, never

@@ -22,6 +22,11 @@ export interface LoadInput {
   /** The attempt's time so far; the loader adds its own wait (pool, batch) up to the write. */
   durationMs: number;
   document: DocumentRecord;
+  /**
+   * The version of the extraction and transform that made `document` (TRANSFORM_VERSION), recorded
+   * on its row; absent: 0, a version no changed-only run takes as unchanged.
+   */
+  transformVersion?: number;
   /** The page the document came from, archived in the same transaction (the archive lives in the target database). */
   page?: ArchivedPage | undefined;
 }
@@ -32,7 +37,7 @@ export interface LoadInput {
  * its key (legacy-key.ts; the row keeps its id). Returns the document's id, or no row.
  * $1 ledger id, $2 run id, $3 legacy id, $4 title, $5 body, $6 author id,
  * $7 author name, $8 tags, $9 created at, $10 updated at, $11 attempts,
- * $12 duration ms.
+ * $12 duration ms, $13 transform version.
  */
 const UPSERT_DOCUMENT = `
 WITH ledger AS (
@@ -42,12 +47,14 @@ WITH ledger AS (
    WHERE id = $1 AND status <> 'rolled_back'
   RETURNING id
 )
-INSERT INTO documents AS d (legacy_id, title, body, author_id, author_name, tags, created_at, updated_at, run_id, imported_at)
-SELECT $3, $4, $5, $6, $7, $8::text[], $9::timestamptz, $10::timestamptz, $2, now() FROM ledger
+INSERT INTO documents AS d (legacy_id, title, body, author_id, author_name, tags, created_at, updated_at, run_id,
+                            transform_version, imported_at)
+SELECT $3, $4, $5, $6, $7, $8::text[], $9::timestamptz, $10::timestamptz, $2, $13, now() FROM ledger
 ON CONFLICT (legacy_key) DO UPDATE
    SET title = EXCLUDED.title, body = EXCLUDED.body, author_id = EXCLUDED.author_id,
        author_name = EXCLUDED.author_name, tags = EXCLUDED.tags, created_at = EXCLUDED.created_at,
-       updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id, imported_at = EXCLUDED.imported_at
+       updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id, transform_version = EXCLUDED.transform_version,
+       imported_at = EXCLUDED.imported_at
 RETURNING d.id`;
 
 /**
@@ -126,6 +133,7 @@ export async function loadDocument(pool: pg.Pool, input: LoadInput, signal?: Abo
         doc.updatedAt,
         input.attempts,
         Math.round(input.durationMs + performance.now() - called),
+        input.transformVersion ?? 0,
       ],
     });
     const documentId = rows[0]?.id;
