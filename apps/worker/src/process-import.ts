@@ -2,7 +2,7 @@ import { UnrecoverableError, type Job } from "bullmq";
 import type pg from "pg";
 import { toArchivedPage } from "@porter/archive";
 import { archivePages, recordFailedPage, recordFailure, type ArchivedPage } from "@porter/db";
-import { toImportFailure, type ImportFailure, type Stage } from "@porter/failures";
+import { failureFromPgError, toImportFailure, type ImportFailure, type Stage } from "@porter/failures";
 import type { Logger } from "@porter/logger";
 import type { ImportJobData } from "@porter/queue";
 import { extractDocument, pageText, TRANSFORM_VERSION, type Source } from "@porter/source";
@@ -81,12 +81,19 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     // The page to archive until a transaction has taken it.
     let page: ArchivedPage | undefined;
     try {
-      const { source, keepPages } = await sources(runId);
+      const { source, keepPages } = await sources(runId).catch((err: unknown) => {
+        throw failureFromPgError(err, `look up run ${runId}`, "fetch");
+      });
       const fetched = await source.fetchPage(legacyId, signal, reservation);
       if (keepPages) page = toArchivedPage(fetched, { runId, legacyId, updatedAt });
       if (page && archiveStore) {
-        await archivePages(archiveStore, [page]);
+        // Its own database takes it, or nothing does: the failure path must not put it in the target's.
+        const kept = page;
         page = undefined;
+        // An archive database that is down is retried like the target's (db_unavailable).
+        await archivePages(archiveStore, [kept]).catch((err: unknown) => {
+          throw failureFromPgError(err, `archive the page of ${JSON.stringify(legacyId)}`, "fetch");
+        });
       }
       stage = "extract";
       watch?.enter(stage);

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { findImport, latestPage, listRunEntries } from "@porter/db";
-import { ImportFailure, isFailureKind } from "@porter/failures";
+import { failureFromPgError, ImportFailure, isFailureKind } from "@porter/failures";
 import type { FetchedPage, ListPage, Source } from "@porter/source";
 
 export interface ArchiveSourceOptions {
@@ -17,10 +17,10 @@ export interface ArchiveSourceOptions {
  * key order), and a document's page is its latest archived one. Not one
  * request goes to the legacy service.
  *
- * A document with no archived page fails again with the kind it had in the
- * replayed run (it failed at fetch, so no page was kept), never retried;
- * one that had none (it succeeded, or was never tried, with ARCHIVE=off)
- * fails as `not_archived`.
+ * A document whose fetch failed in the replayed run fails again with the kind
+ * it had, never retried, and without reading the archive (an older run's page
+ * of a document since deleted must not bring it back); one with no archived
+ * page (ARCHIVE=off in the runs that fetched it) fails as `not_archived`.
  */
 export function createArchiveSource(options: ArchiveSourceOptions): Source {
   const { ledger, archive, replayOf } = options;
@@ -41,16 +41,23 @@ export function createArchiveSource(options: ArchiveSourceOptions): Source {
 
     async fetchPage(id: string, signal: AbortSignal): Promise<FetchedPage> {
       signal.throwIfAborted();
-      const page = await latestPage(archive, id);
-      if (page) return { bytes: page.body, contentType: page.contentType };
-      const before = await findImport(ledger, replayOf, id);
-      const context = `no archived page of ${JSON.stringify(id)}`;
-      if (before?.errorKind && isFailureKind(before.errorKind) && before.status === "failed") {
-        throw new ImportFailure(before.errorKind, `${context}: in run ${replayOf} it failed: ${before.lastError ?? before.errorKind}`, {
+      // A store that is down fails the attempt as db_unavailable, retried like a load.
+      const read = <T>(query: Promise<T>, what: string) =>
+        query.catch((err: unknown) => {
+          throw failureFromPgError(err, `${what} of ${JSON.stringify(id)}`, "fetch");
+        });
+      // What the replayed run got for it comes first: a document that was gone then (a 404)
+      // stays failed, even when an older run archived a page of it.
+      const before = await read(findImport(ledger, replayOf, id), `read run ${replayOf}'s ledger row`);
+      if (before?.status === "failed" && before.errorStage === "fetch" && before.errorKind !== null && isFailureKind(before.errorKind)) {
+        throw new ImportFailure(before.errorKind, `in run ${replayOf} the page of ${JSON.stringify(id)} could not be fetched: ${before.lastError ?? before.errorKind}`, {
           stage: "fetch",
           replayed: true,
         });
       }
+      const page = await read(latestPage(archive, id), "read the archived page");
+      if (page) return { bytes: page.body, contentType: page.contentType };
+      const context = `no archived page of ${JSON.stringify(id)}`;
       throw new ImportFailure(
         "not_archived",
         `${context}: run ${replayOf} ${before ? `ended it ${before.status}` : "did not list it"} without keeping a page (ARCHIVE=off, or another archive database)`,

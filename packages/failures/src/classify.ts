@@ -61,13 +61,15 @@ export function failureFromNetworkError(err: unknown, context: string, signal?: 
 
 /**
  * Maps a Postgres error to a failure by SQLSTATE class
- * (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+ * (https://www.postgresql.org/docs/current/errcodes-appendix.html), at
+ * `stage` (the load, or the fetch for what a replay or the archive reads and writes).
  */
-export function failureFromPgError(err: unknown, context: string): ImportFailure {
+export function failureFromPgError(err: unknown, context: string, stage: Stage = "load"): ImportFailure {
   if (err instanceof ImportFailure) return err;
   const code = errorCode(err) ?? "";
-  const message = `${context}: ${messageOf(err)}${code ? ` (SQLSTATE ${code})` : ""}`;
-  const stage: Stage = "load";
+  // No SQLSTATE class starts with E: ECONNREFUSED, ECONNRESET, EPIPE are Node's socket errors.
+  const socket = code.startsWith("E");
+  const message = `${context}: ${messageOf(err)}${code ? (socket ? ` (${code})` : ` (SQLSTATE ${code})`) : ""}`;
   if (code === "57014") return new ImportFailure("timeout", message, { stage, cause: err });
   // 08: connection exception; 57P01-03: admin shutdown, crash shutdown, cannot connect now
   if (code.startsWith("08") || /^57P0[123]$/.test(code)) {
@@ -77,6 +79,7 @@ export function failureFromPgError(err: unknown, context: string): ImportFailure
   if (code.startsWith("22")) return new ImportFailure("invalid_document", message, { stage, cause: err });
   // 42: syntax error or missing table/column (migrations not applied): a retry cannot help
   if (code.startsWith("42")) return new ImportFailure("unknown", message, { stage, cause: err });
+  if (socket) return new ImportFailure("db_unavailable", message, { stage, cause: err });
   if (code !== "") return new ImportFailure("db_error", message, { stage, cause: err });
   // No SQLSTATE: the socket died under the driver (ECONNRESET, "Connection terminated")
   return new ImportFailure("db_unavailable", message, { stage, cause: err });

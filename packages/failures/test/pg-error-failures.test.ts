@@ -41,8 +41,12 @@ describe("failureFromPgError by SQLSTATE", () => {
     expect(failure.message).toBe("ctx: Connection terminated unexpectedly");
   });
 
-  it("a non-SQLSTATE code such as ECONNRESET is still a db failure, not unknown", () => {
-    expect(failureFromPgError(pgError("ECONNRESET"), "ctx").retryable).toBe(true);
+  it.each(["ECONNRESET", "ECONNREFUSED", "EPIPE"])("a socket error (%s) is db_unavailable, not a SQLSTATE", (code) => {
+    const failure = failureFromPgError(pgError(code, `connect ${code}`), "ctx", "fetch");
+    expect(failure.kind).toBe("db_unavailable");
+    expect(failure.retryable).toBe(true);
+    expect(failure.stage).toBe("fetch");
+    expect(failure.message).toBe(`ctx: connect ${code} (${code})`);
   });
 
   it("an ImportFailure passes through untouched", () => {

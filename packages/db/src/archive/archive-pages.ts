@@ -20,7 +20,7 @@ export interface ArchivedPage {
 /**
  * Keeps pages in the archive, in one statement. A page whose bytes the
  * archive already holds for that document is not stored again: its row only
- * learns the newer fetch (run, time, listed updatedAt), so the latest fetch of
+ * learns the newer fetch (run, time, listed updatedAt, content type), so the latest fetch of
  * a document always names its latest page, even after A → B → A.
  * Arrays, one element per page: $1 legacy keys, $2 sha256, $3 legacy ids,
  * $4 listed updatedAt, $5 content types, $6 bodies, $7 run ids, $8 fetch times.
@@ -36,7 +36,8 @@ SELECT DISTINCT ON (legacy_key, sha256)
     AS t(legacy_key, sha256, legacy_id, listed_updated_at, content_type, body, run_id, fetched_at)
  ORDER BY legacy_key, sha256, fetched_at DESC
 ON CONFLICT (legacy_key, sha256) DO UPDATE
-   SET run_id = EXCLUDED.run_id, fetched_at = EXCLUDED.fetched_at, listed_updated_at = EXCLUDED.listed_updated_at
+   SET run_id = EXCLUDED.run_id, fetched_at = EXCLUDED.fetched_at, listed_updated_at = EXCLUDED.listed_updated_at,
+       content_type = EXCLUDED.content_type
  WHERE p.fetched_at < EXCLUDED.fetched_at`;
 
 /** Writes `pages` to the archive (see ARCHIVE_PAGES); on a client inside the caller's transaction, or on a pool. */
