@@ -52,9 +52,11 @@ program
   .option("--from-archive", "replay: list what an earlier run listed and read every page from the page archive, not the legacy service", false)
   .option("--of <runId>", 'with --from-archive: the run to replay (default "latest")', runIdOrLatest)
   .option("--changed", "skip the documents the target holds unchanged (same updatedAt, same transform version)", false)
+  .option("--dry-run", "fetch, extract and validate every document, write nothing to the target, and say what a real run would do", false)
   .action(
-    act((opts: { limit?: number; follow: boolean; json: boolean; fromArchive: boolean; of?: string; changed: boolean }) =>
-      runCommand(opts),
+    act(
+      (opts: { limit?: number; follow: boolean; json: boolean; fromArchive: boolean; of?: string; changed: boolean; dryRun: boolean }) =>
+        runCommand(opts),
     ),
   );
 

@@ -35,7 +35,7 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
           rate: p.docsPerSecond.toFixed(0),
           eta_text: duration(p.etaMs),
           failed: p.failed,
-          listing: p.listing ? " (listing…)" : "",
+          listing: `${p.listing ? " (listing…)" : ""}${p.dryRun ? " (dry run)" : ""}`,
         };
         const done = p.succeeded + p.failed + p.skipped;
         if (!started) {
@@ -58,7 +58,7 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
       last = now;
       const done = p.succeeded + p.failed + p.skipped;
       stream.write(
-        `progress: ${done}/${p.listed}${p.listing ? " (listing…)" : ""} ${p.docsPerSecond.toFixed(0)} docs/s, ` +
+        `progress${p.dryRun ? " (dry run)" : ""}: ${done}/${p.listed}${p.listing ? " (listing…)" : ""} ${p.docsPerSecond.toFixed(0)} docs/s, ` +
           `ETA ${duration(p.etaMs)}, failed ${p.failed}\n`,
       );
     },

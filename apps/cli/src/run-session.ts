@@ -3,11 +3,12 @@ import { enqueueRun } from "@porter/enqueuer";
 import { createLogger, type Logger } from "@porter/logger";
 import type { ImportQueue, RedisConnection } from "@porter/queue";
 import { createRunOperations, listPolicy, openConnections, StoreRetry, type RunOperations, type RunSummary } from "@porter/runs";
-import type { Run } from "@porter/db";
+import { countFailuresByKind, type Run } from "@porter/db";
 import type { Source } from "@porter/source";
 import type pg from "pg";
 import { EXIT } from "./exit-codes.js";
 import { createProgressView } from "./progress.js";
+import { projectionText } from "./projection-text.js";
 
 /** What `porter run` and `porter resume` need: the ledger, the queue and the legacy service. */
 export interface RunSession {
@@ -52,9 +53,19 @@ export function exitCodeOf(summary: RunSummary): number {
   return summary.failed > 0 || summary.listingError !== null ? EXIT.failedDocuments : EXIT.ok;
 }
 
-function printSummary(summary: RunSummary, json: boolean): void {
+async function printSummary(pool: pg.Pool, summary: RunSummary, json: boolean): Promise<void> {
   if (json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return;
+  }
+  if (summary.dryRun && summary.projection !== null) {
+    const kinds = await countFailuresByKind(pool, summary.runId);
+    process.stdout.write(
+      `dry run ${summary.runId} ${summary.status}: nothing written; a real run ${projectionText(summary.projection, kinds)}` +
+        (summary.skipped > 0 ? `, skip ${summary.skipped} unchanged` : "") +
+        ` (${summary.listed} listed, ${(summary.durationMs / 1000).toFixed(1)} s)\n` +
+        (summary.listingError === null ? "" : `the listing stopped before its end, so not every document was listed: ${summary.listingError}\n`),
+    );
     return;
   }
   process.stdout.write(
@@ -114,7 +125,7 @@ export async function listAndFollow(session: RunSession, run: Run, flags: ListFl
         runs.follow(runId, { onProgress: (p) => view.update(p), signal: stop.signal, stores }),
       ]);
       view.stop();
-      printSummary(summary, flags.json);
+      await printSummary(pool, summary, flags.json);
       return exitCodeOf(summary);
     } catch (err) {
       view.stop();

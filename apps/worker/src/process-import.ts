@@ -50,7 +50,7 @@ export type ImportProcessor = (job: Job<ImportJobData, void>, token?: string, ca
  */
 export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
   const { pool, logger, jobTimeoutMs, archiveStore } = deps;
-  const fixed: RunReading = { source: deps.source, keepPages: false };
+  const fixed: RunReading = { source: deps.source, keepPages: false, dryRun: false };
   const sources = deps.sources ?? (() => Promise.resolve(fixed));
   const loader = new LoadBatcher(pool, { maxBatch: deps.maxBatch ?? LOAD_MAX_BATCH, maxInFlight: LOAD_MAX_IN_FLIGHT });
   // Guarded: the watch calls below sit inside the attempt's try, and one that
@@ -81,7 +81,7 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     // The page to archive until a transaction has taken it.
     let page: ArchivedPage | undefined;
     try {
-      const { source, keepPages } = await sources(runId).catch((err: unknown) => {
+      const { source, keepPages, dryRun } = await sources(runId).catch((err: unknown) => {
         throw failureFromPgError(err, `look up run ${runId}`, "fetch");
       });
       const fetched = await source.fetchPage(legacyId, signal, reservation);
@@ -102,7 +102,10 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       stage = "load";
       watch?.enter(stage);
       const durationMs = performance.now() - started;
-      await loader.load({ ledgerId, runId, attempts: attempt, durationMs, document, transformVersion: TRANSFORM_VERSION, page }, signal);
+      await loader.load(
+        { ledgerId, runId, attempts: attempt, durationMs, document, transformVersion: TRANSFORM_VERSION, page, dryRun },
+        signal,
+      );
       page = undefined;
       watch?.succeeded();
     } catch (err) {

@@ -8,6 +8,8 @@ export interface RunReading {
   source: Source;
   /** ARCHIVE=on and the pages come from the legacy service (a replay's are archived already). */
   keepPages: boolean;
+  /** A dry run: documents are validated and judged, never written to the target. */
+  dryRun: boolean;
 }
 
 export interface RunSourcesOptions {
@@ -23,17 +25,22 @@ export interface RunSourcesOptions {
 
 /**
  * Each run's source, looked up once per run and process (a run never changes
- * where it reads): the legacy service, or for a replay the archive, reading
- * the pages the replayed run's documents were last fetched with.
+ * where it reads, nor whether it is a dry run): the legacy service, or for a
+ * replay the archive, reading the pages the replayed run's documents were
+ * last fetched with.
  */
 export function createRunSources(options: RunSourcesOptions): (runId: string) => Promise<RunReading> {
   const runs = new Map<string, Promise<RunReading>>();
-  const legacy: RunReading = { source: options.legacy, keepPages: options.keepPages };
   async function resolve(runId: string): Promise<RunReading> {
     const run = await getRun(options.pool, runId);
+    const dryRun = run?.dryRun === true;
     // A run that is gone has no ledger row left to load into; its job fails at the load, as before.
-    if (run?.source !== "archive" || run.replayOf === null) return legacy;
-    return { source: createArchiveSource({ ledger: options.pool, archive: options.archive, replayOf: run.replayOf }), keepPages: false };
+    if (run?.source !== "archive" || run.replayOf === null) return { source: options.legacy, keepPages: options.keepPages, dryRun };
+    return {
+      source: createArchiveSource({ ledger: options.pool, archive: options.archive, replayOf: run.replayOf }),
+      keepPages: false,
+      dryRun,
+    };
   }
   return (runId) => {
     let reading = runs.get(runId);

@@ -22,6 +22,8 @@ const tstz = (name: string) => timestamp(name, { withTimezone: true, precision: 
 
 export const runStatus = pgEnum("run_status", ["listing", "running", "completed", "cancelled", "rolled_back"]);
 export const runSource = pgEnum("run_source", ["legacy", "archive"]);
+/** What a dry run found a real run would do with a document it fetched and validated. */
+export const importProjection = pgEnum("import_projection", ["new", "changed", "unchanged"]);
 export const importStatus = pgEnum("import_status", ["pending", "running", "succeeded", "failed", "rolled_back", "skipped"]);
 
 /** One migration run: its listing checkpoint and its options. */
@@ -41,6 +43,8 @@ export const importRuns = pgTable("import_runs", {
   replayOf: uuid("replay_of"),
   /** A changed-only run: a listed document the target holds unchanged (same updatedAt, same transform version) is skipped. */
   changedOnly: boolean("changed_only").notNull().default(false),
+  /** A dry run: documents are fetched (and archived), extracted and validated, and nothing is written to the target. */
+  dryRun: boolean("dry_run").notNull().default(false),
   startedAt: tstz("started_at").notNull().defaultNow(),
   listedAt: tstz("listed_at"),
   finishedAt: tstz("finished_at"),
@@ -68,6 +72,8 @@ export const serviceImports = pgTable(
     lastError: text("last_error"),
     stacktrace: text("stacktrace"),
     durationMs: integer("duration_ms"),
+    /** In a dry run, for a document that would load: whether the target would gain it, change it or find it unchanged. */
+    projection: importProjection("projection"),
     createdAt: tstz("created_at").notNull().defaultNow(),
     updatedAt: tstz("updated_at").notNull().defaultNow(),
     finishedAt: tstz("finished_at"),

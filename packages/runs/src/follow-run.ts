@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { completeRunIfDone, countByStatus, getRun, type RunStatus } from "@porter/db";
+import { completeRunIfDone, countByStatus, countProjections, getRun, type ProjectionCounts, type RunStatus } from "@porter/db";
 import { sleep } from "./sleep.js";
 import type { StoreRetry } from "./store-retry.js";
 
@@ -10,6 +10,10 @@ export interface RunProgress {
   listing: boolean;
   /** Why the listing stopped before its end (see ListingGuard); null when it did not. */
   listingError: string | null;
+  /** A dry run: `succeeded` documents were judged, not written; `projection` says what a real run would do. */
+  dryRun: boolean;
+  /** For a dry run, its `succeeded` documents by what a real run would do with them; null otherwise. */
+  projection: ProjectionCounts | null;
   listed: number;
   pending: number;
   running: number;
@@ -30,6 +34,8 @@ export interface RunSummary {
   status: RunStatus;
   /** Set when the listing stopped before its end: the run migrated only part of the listing. */
   listingError: string | null;
+  dryRun: boolean;
+  projection: ProjectionCounts | null;
   listed: number;
   succeeded: number;
   failed: number;
@@ -44,6 +50,7 @@ const FINAL: ReadonlySet<RunStatus> = new Set(["completed", "cancelled", "rolled
 export async function readProgress(pool: pg.Pool, runId: string): Promise<RunProgress> {
   const [run, counts] = await Promise.all([getRun(pool, runId), countByStatus(pool, runId)]);
   if (!run) throw new Error(`run ${runId} does not exist`);
+  const projection = run.dryRun ? await countProjections(pool, runId) : null;
   let status = run.status;
   let finishedAt = run.finishedAt;
   if (status === "running" && counts.pending === 0 && counts.running === 0 && (await completeRunIfDone(pool, runId))) {
@@ -62,6 +69,8 @@ export async function readProgress(pool: pg.Pool, runId: string): Promise<RunPro
     status,
     listing: status === "listing",
     listingError: run.listingError,
+    dryRun: run.dryRun,
+    projection,
     listed: counts.listed,
     pending: counts.pending,
     running: counts.running,
@@ -80,6 +89,8 @@ export function toSummary(p: RunProgress): RunSummary {
     runId: p.runId,
     status: p.status,
     listingError: p.listingError,
+    dryRun: p.dryRun,
+    projection: p.projection,
     listed: p.listed,
     succeeded: p.succeeded,
     failed: p.failed,

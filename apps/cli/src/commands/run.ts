@@ -15,6 +15,8 @@ export interface RunFlags {
   of?: string;
   /** Changed-only: skip the documents the target holds unchanged (same updatedAt, same transform version). */
   changed?: boolean;
+  /** Dry run: fetch (and archive), extract and validate, write nothing to the target; record what a real run would do. */
+  dryRun?: boolean;
 }
 
 /**
@@ -45,14 +47,16 @@ export async function runCommand(flags: RunFlags, config: Config = loadConfig())
         limit: flags.limit ?? null,
         ...(replayOf === null ? { legacyUrl: redactUrl(config.legacyUrl) } : { fromArchive: replayOf }),
         changed: flags.changed === true,
+        dryRun: flags.dryRun === true,
         pageSize: config.listPageSize,
         highWater: config.queueHighWater,
         jobAttempts: config.jobAttempts,
       },
-      { replayOf, changedOnly: flags.changed === true },
+      { replayOf, changedOnly: flags.changed === true, dryRun: flags.dryRun === true },
     );
     session.logger.info({ runId: run.id, replayOf }, "run started");
-    process.stderr.write(replayOf === null ? `run ${run.id} started\n` : `run ${run.id} started: a replay of run ${replayOf} from the archive\n`);
+    const kind = `${run.dryRun ? " (dry run: nothing is written to the target)" : ""}${replayOf === null ? "" : `: a replay of run ${replayOf} from the archive`}`;
+    process.stderr.write(`run ${run.id} started${kind}\n`);
     return await listAndFollow(session, run, flags);
   } finally {
     await session.close();

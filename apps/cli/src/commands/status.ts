@@ -1,6 +1,7 @@
 import { loadConfig } from "@porter/config";
 import { countFailuresByKind } from "@porter/db";
 import { openOperatorSession, requireRun } from "../operator-session.js";
+import { projectionText } from "../projection-text.js";
 
 /** `porter status <runId>`: counts by status, and failures by kind. */
 export async function statusCommand(runId: string, flags: { json: boolean }): Promise<number> {
@@ -10,9 +11,8 @@ export async function statusCommand(runId: string, flags: { json: boolean }): Pr
   try {
     const run = await requireRun(pool, config, runId);
     const progress = await session.runs.progress(runId);
-    const failuresByKind = Object.fromEntries(
-      (await countFailuresByKind(pool, runId)).map(({ kind, count }) => [kind, count]),
-    );
+    const kinds = await countFailuresByKind(pool, runId);
+    const failuresByKind = Object.fromEntries(kinds.map(({ kind, count }) => [kind, count]));
     const status = {
       runId,
       status: progress.status,
@@ -27,6 +27,8 @@ export async function statusCommand(runId: string, flags: { json: boolean }): Pr
         skipped: progress.skipped,
       },
       failuresByKind,
+      dryRun: run.dryRun,
+      projection: progress.projection,
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
       docsPerSecond: Math.round(progress.docsPerSecond * 10) / 10,
@@ -35,7 +37,8 @@ export async function statusCommand(runId: string, flags: { json: boolean }): Pr
       process.stdout.write(`${JSON.stringify(status)}\n`);
     } else {
       const lines = [
-        `run ${runId}: ${status.status}, ${status.listed} listed, ${status.docsPerSecond} docs/s`,
+        `${run.dryRun ? "dry run" : "run"} ${runId}: ${status.status}, ${status.listed} listed, ${status.docsPerSecond} docs/s`,
+        ...(progress.projection === null ? [] : [`  nothing written; a real run ${projectionText(progress.projection, kinds)}`]),
         ...(status.listingError === null ? [] : [`  the listing stopped before its end: ${status.listingError}`]),
         ...Object.entries(status.counts).map(([k, v]) => `  ${k.padEnd(12)} ${v}`),
         ...(Object.keys(failuresByKind).length ? ["failures by kind:"] : []),

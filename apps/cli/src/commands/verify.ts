@@ -1,6 +1,6 @@
 import { loadConfig } from "@porter/config";
 import type { DifferenceSample } from "@porter/db";
-import { EXIT } from "../exit-codes.js";
+import { EXIT, UsageError } from "../exit-codes.js";
 import { openOperatorSession, requireRun } from "../operator-session.js";
 
 /** Ids shown per class of difference: a few on a terminal, more in JSON. */
@@ -24,6 +24,7 @@ export async function verifyCommand(runId: string, flags: { json: boolean }): Pr
   const session = openOperatorSession(config, "verify");
   try {
     const run = await requireRun(session.connections.pool, config, runId);
+    if (run.dryRun) throw new UsageError(`run ${run.id} is a dry run: it wrote nothing to compare; porter status ${run.id} shows what a real run would do`);
     const report = await session.runs.verify(run, { sampleSize: flags.json ? JSON_SAMPLE : TEXT_SAMPLE });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);

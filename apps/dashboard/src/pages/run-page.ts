@@ -27,13 +27,15 @@ export function runSummary(p: RunProgress, run: Run): Html {
       <span data-count="left">${p.pending + p.running}</span> left of ${p.listed}${p.listing ? " listed so far" : ""} ·
       ${p.rolledBack} rolled back · ${p.docsPerSecond.toFixed(0)} docs/s · ETA ${duration(p.etaMs)}
       <br><span class="muted">${runKind(run)} · started ${when(run.startedAt)} · finished ${when(run.finishedAt)}</span>
+      ${p.projection === null ? "" : html`<br><strong class="projection">A real run would insert <span data-count="new">${p.projection.new}</span>, update <span data-count="changed">${p.projection.changed}</span> and find <span data-count="unchanged">${p.projection.unchanged}</span> unchanged; ${p.failed} would fail (by kind below).</strong>`}
       ${run.listingError === null ? "" : html`<br><strong class="listing-error">The listing stopped before its end: ${run.listingError}</strong>`}</p>`;
 }
 
 /** What kind of run: where it read, and whether it skipped what was unchanged. */
 export function runKind(run: Run): Html {
   const source = run.source === "archive" && run.replayOf !== null ? html`replay of <a href="/runs/${run.replayOf}">${run.replayOf.slice(0, 8)}</a> from the archive` : html`from the legacy service`;
-  return run.changedOnly ? html`${source}, changed documents only` : source;
+  const changed = run.changedOnly ? html`${source}, changed documents only` : source;
+  return run.dryRun ? html`dry run (nothing written), ${changed}` : changed;
 }
 
 function action(path: string, csrf: (action: string) => string, fields: Html, label: Html, question?: string): Html {

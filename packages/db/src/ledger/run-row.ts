@@ -1,6 +1,6 @@
 import type { Run } from "./types.js";
 
-export const RUN_COLUMNS = `id, status, cursor, listed, listing_error, options, source, replay_of, changed_only,
+export const RUN_COLUMNS = `id, status, cursor, listed, listing_error, options, source, replay_of, changed_only, dry_run,
   started_at::text AS started_at, listed_at::text AS listed_at, finished_at::text AS finished_at`;
 
 export function toRun(row: Record<string, unknown>): Run {
@@ -14,6 +14,7 @@ export function toRun(row: Record<string, unknown>): Run {
     source: row.source as Run["source"],
     replayOf: row.replay_of as string | null,
     changedOnly: row.changed_only as boolean,
+    dryRun: row.dry_run as boolean,
     startedAt: row.started_at as string,
     listedAt: row.listed_at as string | null,
     finishedAt: row.finished_at as string | null,

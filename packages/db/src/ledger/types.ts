@@ -2,6 +2,8 @@ export type RunStatus = "listing" | "running" | "completed" | "cancelled" | "rol
 /** Where a run reads its listing and its pages: the legacy service, or the archive (a replay). */
 export type RunSource = "legacy" | "archive";
 /** `skipped`: a changed-only run found the document unchanged in the target and neither fetched nor wrote it. */
+/** What a dry run found a real run would do with a document that would load. */
+export type ImportProjection = "new" | "changed" | "unchanged";
 export type ImportStatus = "pending" | "running" | "succeeded" | "failed" | "rolled_back" | "skipped";
 
 export const IMPORT_STATUSES: readonly ImportStatus[] = ["pending", "running", "succeeded", "failed", "rolled_back", "skipped"];
@@ -19,6 +21,8 @@ export interface Run {
   replayOf: string | null;
   /** A changed-only run (porter run --changed): documents the target holds unchanged are skipped. */
   changedOnly: boolean;
+  /** A dry run (porter run --dry-run): nothing is written to the target; each row records what a real run would do. */
+  dryRun: boolean;
   startedAt: string;
   listedAt: string | null;
   finishedAt: string | null;

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { archivePages, type ArchivedPage } from "../archive/archive-pages.js";
 import type { LoadInput } from "./load-document.js";
+import { projectBatch } from "./project-batch.js";
 
 /**
  * Statement 1 of a group commit: for every input whose ledger row is not
@@ -65,11 +66,14 @@ SELECT x.document_id, a.n - 1, a.e->>'name', a.e->>'url', (a.e->>'size')::bigint
  * Returns the ledger ids that were loaded (the others are rolled back or gone).
  */
 export async function loadBatch(client: pg.ClientBase, inputs: readonly LoadInput[]): Promise<Set<string>> {
-  const n = inputs.length;
+  // A dry run's documents share the transaction, but only mark their ledger rows (project-batch.ts).
+  const dry = inputs.filter((i) => i.dryRun === true);
+  const real = dry.length === 0 ? inputs : inputs.filter((i) => i.dryRun !== true);
+  const n = real.length;
   const cols = Array.from({ length: 13 }, () => new Array<unknown>(n));
   const attachments = new Map<string, string>();
   for (let k = 0; k < n; k++) {
-    const input = inputs[k] as LoadInput;
+    const input = real[k] as LoadInput;
     const doc = input.document;
     (cols[0] as unknown[])[k] = input.ledgerId;
     (cols[1] as unknown[])[k] = input.runId;
@@ -95,10 +99,13 @@ export async function loadBatch(client: pg.ClientBase, inputs: readonly LoadInpu
     // five runs, and one made while the tables were small seq-scans them for
     // the rest of the run (seen in the benchmark: 20M attachment rows read).
     // Planning once per batch costs little.
-    const { rows } = await client.query<{ id: string; legacy_id: string; inserted: boolean }>({
-      text: UPSERT_DOCUMENTS,
-      values: cols,
-    });
+    const { rows } =
+      n === 0
+        ? { rows: [] }
+        : await client.query<{ id: string; legacy_id: string; inserted: boolean }>({
+            text: UPSERT_DOCUMENTS,
+            values: cols,
+          });
     if (rows.length > 0) {
       await client.query({
         text: REPLACE_ATTACHMENTS,
@@ -111,9 +118,10 @@ export async function loadBatch(client: pg.ClientBase, inputs: readonly LoadInpu
     }
     const pages = inputs.map((i) => i.page).filter((p): p is ArchivedPage => p !== undefined);
     await archivePages(client, pages);
+    const projected = await projectBatch(client, dry);
     await client.query("COMMIT");
     const loaded = new Set(rows.map((r) => r.legacy_id));
-    return new Set(inputs.filter((i) => loaded.has(i.document.id)).map((i) => i.ledgerId));
+    return new Set([...real.filter((i) => loaded.has(i.document.id)).map((i) => i.ledgerId), ...projected]);
   } catch (err) {
     await client.query("ROLLBACK").catch(() => {});
     throw err;

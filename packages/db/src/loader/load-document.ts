@@ -1,6 +1,7 @@
 import pg from "pg";
 import { failureFromPgError, ImportFailure } from "@porter/failures";
 import { archivePages, type ArchivedPage } from "../archive/archive-pages.js";
+import { projectBatch } from "./project-batch.js";
 
 /** The document as the source gives it; timestamps stay strings so no precision is lost. */
 export interface DocumentRecord {
@@ -27,6 +28,8 @@ export interface LoadInput {
    * on its row; absent: 0, a version no changed-only run takes as unchanged.
    */
   transformVersion?: number;
+  /** A dry run's document: its ledger row records what a real run would do (project-batch.ts); nothing else is written. */
+  dryRun?: boolean | undefined;
   /** The page the document came from, archived in the same transaction (the archive lives in the target database). */
   page?: ArchivedPage | undefined;
 }
@@ -117,6 +120,12 @@ export async function loadDocument(pool: pg.Pool, input: LoadInput, signal?: Abo
   try {
     if (signal?.aborted) throw timedOut();
     await client.query("BEGIN");
+    if (input.dryRun === true) {
+      const projected = await projectBatch(client, [input]);
+      if (input.page) await archivePages(client, [input.page]);
+      await client.query("COMMIT");
+      return projected.size > 0;
+    }
     const { rows } = await client.query<{ id: string }>({
       name: "porter_upsert_document",
       text: UPSERT_DOCUMENT,
