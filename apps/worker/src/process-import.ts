@@ -5,7 +5,7 @@ import { archivePages, recordFailedPage, recordFailure, type ArchivedPage } from
 import { failureFromPgError, toImportFailure, type ImportFailure, type Stage } from "@porter/failures";
 import type { Logger } from "@porter/logger";
 import type { ImportJobData } from "@porter/queue";
-import { extractDocument, pageText, TRANSFORM_VERSION, type Source } from "@porter/source";
+import { extractDocument, pageText, TRANSFORM_VERSION, type FetchedPage, type Source } from "@porter/source";
 import { guardObserver, type AttemptObserver } from "./attempt-observer.js";
 import type { ByteBudget } from "./byte-budget.js";
 import { LoadBatcher } from "./load-batcher.js";
@@ -84,7 +84,7 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       const { source, keepPages, dryRun } = await sources(runId).catch((err: unknown) => {
         throw failureFromPgError(err, `look up run ${runId}`, "fetch");
       });
-      const fetched = await source.fetchPage(legacyId, signal, reservation);
+      let fetched: FetchedPage | undefined = await source.fetchPage(legacyId, signal, reservation);
       if (keepPages) page = toArchivedPage(fetched, { runId, legacyId, updatedAt });
       if (page && archiveStore) {
         // Its own database takes it, or nothing does: the failure path must not put it in the target's.
@@ -97,8 +97,9 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       }
       stage = "extract";
       watch?.enter(stage);
-      // The page's text is garbage once extracted: not held while the document waits for its load.
       const document = extractDocument(pageText(fetched, legacyId), legacyId);
+      // Not held while the document waits for its load, unless the archive still needs it (`page`).
+      fetched = undefined;
       stage = "load";
       watch?.enter(stage);
       const durationMs = performance.now() - started;
