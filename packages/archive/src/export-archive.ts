@@ -3,10 +3,12 @@ import { createWriteStream } from "node:fs";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type pg from "pg";
-import { readLatestPages } from "@porter/db";
+import { readLatestPages, readPageBodies, type PageHead } from "@porter/db";
 
-/** Documents read per query: the export's memory is this many pages, whatever the archive's size. */
-const EXPORT_PAGE = 200;
+/** Documents whose heads are read per query. */
+const EXPORT_PAGE = 500;
+/** Bytes of bodies read per query (a larger page goes alone): what bounds the export's memory. */
+const EXPORT_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface ExportResult {
   documents: number;
@@ -24,7 +26,8 @@ function fileName(legacyKey: Buffer, contentType: string | null): string {
  * not exist or be empty): `pages/<sha256 of the id>.html`, byte for byte as
  * served, and `index.jsonl`, one line per document (id, file, sha256, content
  * type, bytes, the listing's updatedAt, fetch time, run). Streamed: a keyset
- * page of rows at a time, and the index written as it goes.
+ * page of heads at a time, their bodies EXPORT_BODY_BYTES at a time, and the
+ * index written as it goes.
  */
 export async function exportArchive(
   archive: pg.Pool,
@@ -45,22 +48,26 @@ export async function exportArchive(
     let after: Buffer | null = null;
     for (;;) {
       const rows = await readLatestPages(archive, after, EXPORT_PAGE);
-      for (const row of rows) {
-        const file = fileName(row.legacyKey, row.contentType);
-        await writeFile(join(dir, file), row.body);
-        const line = {
-          legacyId: row.legacyId,
-          file,
-          sha256: row.sha256.toString("hex"),
-          contentType: row.contentType,
-          bytes: row.body.length,
-          listedUpdatedAt: row.listedUpdatedAt,
-          fetchedAt: row.fetchedAt,
-          runId: row.runId,
-        };
-        if (!index.write(`${JSON.stringify(line)}\n`)) await once(index, "drain");
-        documents++;
-        bytes += row.body.length;
+      for (const group of byBytes(rows)) {
+        const bodies = await readPageBodies(archive, group);
+        for (const [k, row] of group.entries()) {
+          const body = bodies[k] as Buffer;
+          const file = fileName(row.legacyKey, row.contentType);
+          await writeFile(join(dir, file), body);
+          const line = {
+            legacyId: row.legacyId,
+            file,
+            sha256: row.sha256.toString("hex"),
+            contentType: row.contentType,
+            bytes: body.length,
+            listedUpdatedAt: row.listedUpdatedAt,
+            fetchedAt: row.fetchedAt,
+            runId: row.runId,
+          };
+          if (!index.write(`${JSON.stringify(line)}\n`)) await once(index, "drain");
+          documents++;
+          bytes += body.length;
+        }
       }
       options.onProgress?.(documents);
       const last = rows.at(-1);
@@ -72,4 +79,22 @@ export async function exportArchive(
     await closed;
   }
   return { documents, bytes };
+}
+
+/** Consecutive heads in groups of at most EXPORT_BODY_BYTES of bodies (at least one each). */
+function byBytes(heads: readonly PageHead[]): PageHead[][] {
+  const groups: PageHead[][] = [];
+  let group: PageHead[] = [];
+  let size = 0;
+  for (const head of heads) {
+    if (group.length > 0 && size + head.rawBytes > EXPORT_BODY_BYTES) {
+      groups.push(group);
+      group = [];
+      size = 0;
+    }
+    group.push(head);
+    size += head.rawBytes;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
 }

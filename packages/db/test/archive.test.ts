@@ -11,6 +11,7 @@ import {
   migrateArchiveDatabase,
   migrateDatabase,
   readLatestPages,
+  readPageBodies,
   recordFailedPage,
   type ArchivedPage,
   type FailureRecord,
@@ -158,8 +159,10 @@ describe("readLatestPages", () => {
     let after: Buffer | null = null;
     for (let round = 0; round < 10; round++) {
       const rows = await readLatestPages(db.pool, after, 2);
+      const bodies = await readPageBodies(db.pool, rows);
       sizes.push(rows.length);
-      seen.push(...rows.map((r) => ({ key: r.legacyKey, id: r.legacyId, body: r.body.toString("utf8") })));
+      seen.push(...rows.map((r, k) => ({ key: r.legacyKey, id: r.legacyId, body: (bodies[k] as Buffer).toString("utf8") })));
+      for (const [k, r] of rows.entries()) expect(r.rawBytes).toBe(bodies[k]?.length);
       const last = rows.at(-1);
       if (rows.length < 2 || last === undefined) break;
       after = last.legacyKey;

@@ -2,6 +2,6 @@ export { archivePages, type ArchivedPage } from "./archive-pages.js";
 export { archiveHoldsPages } from "./archive-holds-pages.js";
 export { archiveStats, type ArchiveStats } from "./archive-stats.js";
 export { latestPage } from "./latest-page.js";
-export { readLatestPages } from "./read-latest-pages.js";
+export { readLatestPages, readPageBodies, type PageHead } from "./read-latest-pages.js";
 export { recordFailedPage } from "./record-failed-page.js";
 export type { StoredPage } from "./stored-page.js";
