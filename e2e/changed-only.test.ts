@@ -121,10 +121,26 @@ describe("porter run --changed", () => {
     expect(await diffTarget(db.pool, touched, expectedOutcome(touched))).toEqual([]);
   });
 
-  it("porter status counts the skipped documents", async () => {
+  it("a rollback of a changed-only run deletes what it wrote and leaves what it skipped", async () => {
     const latest = await db.pool.query<{ id: string }>("SELECT id FROM import_runs ORDER BY started_at DESC LIMIT 1");
-    const status = await runPorter(["status", latest.rows[0]?.id as string, "--json"], env);
+    const runId = latest.rows[0]?.id as string;
+    const before = await documentsByRun(db.pool);
+    expect(before[runId]).toBe(5);
+    const rollback = await runPorter(["rollback", runId, "--yes"], env);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    const after = await documentsByRun(db.pool);
+    expect(after[runId]).toBeUndefined();
+    expect(Object.values(after).reduce((sum, n) => sum + n, 0)).toBe(expected.succeeded.size - 5);
+    const rows = await ledgerCounts(db.pool, runId);
+    expect(rows.rolled_back).toBe(DOCS);
+  });
+
+  it("porter status counts the skipped documents", async () => {
+    const deleted = await db.pool.query<{ id: string }>(
+      "SELECT id FROM import_runs WHERE changed_only AND status = 'completed' ORDER BY started_at DESC LIMIT 1",
+    );
+    const status = await runPorter(["status", deleted.rows[0]?.id as string, "--json"], env);
     expect(status.code, status.stderr).toBe(0);
-    expect((JSON.parse(status.stdout) as { counts: { skipped: number } }).counts.skipped).toBe(DOCS - 5 - failedIds.size);
+    expect((JSON.parse(status.stdout) as { counts: { skipped: number } }).counts.skipped).toBe(DOCS - 7 - failedIds.size);
   });
 });
