@@ -168,6 +168,18 @@ describe("page archive and replay", () => {
     expect(without.code).toBe(2);
     expect(without.stderr).toMatch(/--of names the run to replay: use it with --from-archive/);
 
+    // A run with a document in flight (dated ahead, so no reconciler revives it and the run stays running).
+    const going = await db.pool.query<{ id: string }>("INSERT INTO import_runs (status, listed) VALUES ('running', 1) RETURNING id");
+    await db.pool.query(
+      `INSERT INTO service_imports (run_id, legacy_id, legacy_key, status, updated_at)
+       VALUES ($1, 'in-flight', porter_legacy_key('in-flight'), 'running', now() + interval '1 hour')`,
+      [going.rows[0]?.id],
+    );
+    const replayRunning = await runPorter(["run", "--from-archive", "--of", going.rows[0]?.id as string], env);
+    expect(replayRunning.code, replayRunning.stdout + replayRunning.stderr).toBe(2);
+    expect(replayRunning.stderr).toMatch(/is still running; replay it once it is completed/);
+    await db.pool.query("DELETE FROM import_runs WHERE id = $1", [going.rows[0]?.id]);
+
     const rolledBack = await runPorter(["rollback", firstRun, "--yes"], env);
     expect(rolledBack.code, rolledBack.stderr).toBe(0);
     const replayRolledBack = await runPorter(["run", "--from-archive", "--of", firstRun], env);

@@ -10,7 +10,7 @@ th,td{padding:6px 8px;border-bottom:1px solid #e3e6ec;text-align:left;vertical-a
 th{font-weight:600;color:#4a5468;font-size:12px;text-transform:uppercase}
 .bar{display:flex;height:14px;width:220px;background:#e3e6ec;border-radius:3px;overflow:hidden}
 .bar.wide{width:100%;height:22px}
-.bar span{display:block;height:100%}.ok{background:#2f9e44}.same{background:#8ce99a}.bad{background:#e03131}.back{background:#868e96}
+.bar span{display:block;height:100%}.ok{background:#2f9e44}.same{background:#8ce99a}.tag{font-size:.8em;padding:0 .3em;border-radius:3px;background:#e7f5ff;color:#1864ab}.bad{background:#e03131}.back{background:#868e96}
 .status{padding:1px 6px;border-radius:3px;font-size:12px;background:#e3e6ec}
 .status.completed{background:#d3f9d8}.status.running,.status.listing{background:#d0ebff}.status.rolled_back{background:#eee}
 .flash{background:#fff3bf;padding:8px 12px;margin-bottom:16px;border-radius:3px}

@@ -27,7 +27,7 @@ export function runSummary(p: RunProgress, run: Run): Html {
       <span data-count="left">${p.pending + p.running}</span> left of ${p.listed}${p.listing ? " listed so far" : ""} ·
       ${p.rolledBack} rolled back · ${p.docsPerSecond.toFixed(0)} docs/s · ETA ${duration(p.etaMs)}
       <br><span class="muted">${runKind(run)} · started ${when(run.startedAt)} · finished ${when(run.finishedAt)}</span>
-      ${p.projection === null ? "" : html`<br><strong class="projection">A real run would insert <span data-count="new">${p.projection.new}</span>, update <span data-count="changed">${p.projection.changed}</span> and find <span data-count="unchanged">${p.projection.unchanged}</span> unchanged; ${p.failed} would fail (by kind below).</strong>`}
+      ${p.projection === null ? "" : html`<br><strong class="projection">A real run would insert <span data-count="new">${p.projection.new}</span>, update <span data-count="changed">${p.projection.changed}</span> and find <span data-count="unchanged">${p.projection.unchanged}</span> unchanged${p.skipped > 0 ? html`, besides the ${p.skipped} skipped` : ""}; ${p.failed} would fail (by kind below).</strong>`}
       ${run.listingError === null ? "" : html`<br><strong class="listing-error">The listing stopped before its end: ${run.listingError}</strong>`}</p>`;
 }
 
@@ -53,7 +53,9 @@ export function runPage(d: RunPageData): Html {
     d.csrf,
     html``,
     html`<button class="danger" type="submit">Roll back run</button>`,
-    `Roll back run ${d.run.id}? Every document it wrote is deleted from the target.`,
+    d.run.dryRun
+      ? `Roll back dry run ${d.run.id}? It wrote nothing to the target; its ledger rows are marked rolled back.`
+      : `Roll back run ${d.run.id}? Every document it wrote is deleted from the target.`,
   );
   const requeueAll = action(`${base}/requeue`, d.csrf, html``, html`<button type="submit">Requeue all failed</button>`);
   return layout(

@@ -1,9 +1,9 @@
 export type RunStatus = "listing" | "running" | "completed" | "cancelled" | "rolled_back";
 /** Where a run reads its listing and its pages: the legacy service, or the archive (a replay). */
 export type RunSource = "legacy" | "archive";
-/** `skipped`: a changed-only run found the document unchanged in the target and neither fetched nor wrote it. */
 /** What a dry run found a real run would do with a document that would load. */
 export type ImportProjection = "new" | "changed" | "unchanged";
+/** `skipped`: a changed-only run found the document unchanged in the target and neither fetched nor wrote it. */
 export type ImportStatus = "pending" | "running" | "succeeded" | "failed" | "rolled_back" | "skipped";
 
 export const IMPORT_STATUSES: readonly ImportStatus[] = ["pending", "running", "succeeded", "failed", "rolled_back", "skipped"];
