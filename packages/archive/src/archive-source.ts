@@ -1,7 +1,8 @@
+import DataLoader from "dataloader";
 import type pg from "pg";
-import { findImport, latestPage, listRunEntries } from "@porter/db";
+import { findImports, latestPages, listRunEntries } from "@porter/db";
 import { failureFromPgError, ImportFailure, isFailureKind } from "@porter/failures";
-import type { FetchedPage, ListPage, Source } from "@porter/source";
+import type { BodyReservation, FetchedPage, ListPage, Source } from "@porter/source";
 
 export interface ArchiveSourceOptions {
   /** The ledger (the target database): the replayed run's rows are the listing. */
@@ -13,6 +14,13 @@ export interface ArchiveSourceOptions {
 }
 
 /**
+ * Pages read per pair of statements. The pages of a batch are in memory at
+ * once before each is reserved from the worker's byte budget, so the batch
+ * stays small next to WORKER_CONCURRENCY.
+ */
+const READ_BATCH = 50;
+
+/**
  * The archive as a Source: the listing is the replayed run's ledger rows (in
  * key order), and a document's page is its latest archived one. Not one
  * request goes to the legacy service.
@@ -21,9 +29,47 @@ export interface ArchiveSourceOptions {
  * it had, never retried, and without reading the archive (an older run's page
  * of a document since deleted must not bring it back); one with no archived
  * page (ARCHIVE=off in the runs that fetched it) fails as `not_archived`.
+ *
+ * The worker's concurrent fetches are read together (DataLoader, gathered
+ * until the event loop turns): two statements per batch of READ_BATCH pages,
+ * the replayed run's rows and then the pages, instead of two per document.
  */
 export function createArchiveSource(options: ArchiveSourceOptions): Source {
   const { ledger, archive, replayOf } = options;
+
+  async function readBatch(ids: readonly string[]): Promise<(FetchedPage | Error)[]> {
+    const before = await findImports(ledger, replayOf, ids);
+    const failed = before.map(
+      (row) => row?.status === "failed" && row.errorStage === "fetch" && row.errorKind !== null && isFailureKind(row.errorKind),
+    );
+    const wanted = ids.filter((_, k) => !failed[k]);
+    const pages = await latestPages(archive, wanted);
+    let next = 0;
+    return ids.map((id, k) => {
+      const row = before[k];
+      if (failed[k] && row?.errorKind && isFailureKind(row.errorKind)) {
+        return new ImportFailure(row.errorKind, `in run ${replayOf} the page of ${JSON.stringify(id)} could not be fetched: ${row.lastError ?? row.errorKind}`, {
+          stage: "fetch",
+          replayed: true,
+        });
+      }
+      const page = pages[next++];
+      if (page) return { bytes: page.body, contentType: page.contentType };
+      return new ImportFailure(
+        "not_archived",
+        `no archived page of ${JSON.stringify(id)}: run ${replayOf} ${row ? `ended it ${row.status}` : "did not list it"} without keeping a page (ARCHIVE=off, or another archive database)`,
+        { stage: "fetch" },
+      );
+    });
+  }
+
+  // No cache: a page is read once per attempt and not held afterwards.
+  const reader = new DataLoader<string, FetchedPage>(readBatch, {
+    cache: false,
+    maxBatchSize: READ_BATCH,
+    batchScheduleFn: (run) => setImmediate(run),
+  });
+
   return {
     async list(cursor: string | null, limit: number): Promise<ListPage> {
       const after = cursor === null ? Buffer.alloc(0) : Buffer.from(cursor, "hex");
@@ -39,30 +85,19 @@ export function createArchiveSource(options: ArchiveSourceOptions): Source {
       };
     },
 
-    async fetchPage(id: string, signal: AbortSignal): Promise<FetchedPage> {
+    async fetchPage(id: string, signal: AbortSignal, reservation?: BodyReservation): Promise<FetchedPage> {
       signal.throwIfAborted();
-      // A store that is down fails the attempt as db_unavailable, retried like a load.
-      const read = <T>(query: Promise<T>, what: string) =>
-        query.catch((err: unknown) => {
-          throw failureFromPgError(err, `${what} of ${JSON.stringify(id)}`, "fetch");
-        });
-      // What the replayed run got for it comes first: a document that was gone then (a 404)
-      // stays failed, even when an older run archived a page of it.
-      const before = await read(findImport(ledger, replayOf, id), `read run ${replayOf}'s ledger row`);
-      if (before?.status === "failed" && before.errorStage === "fetch" && before.errorKind !== null && isFailureKind(before.errorKind)) {
-        throw new ImportFailure(before.errorKind, `in run ${replayOf} the page of ${JSON.stringify(id)} could not be fetched: ${before.lastError ?? before.errorKind}`, {
-          stage: "fetch",
-          replayed: true,
-        });
+      let page: FetchedPage;
+      try {
+        page = await reader.load(id);
+      } catch (err) {
+        // A store that is down fails the attempt as db_unavailable, retried like a load.
+        throw failureFromPgError(err, `read the archived page of ${JSON.stringify(id)}`, "fetch");
       }
-      const page = await read(latestPage(archive, id), "read the archived page");
-      if (page) return { bytes: page.body, contentType: page.contentType };
-      const context = `no archived page of ${JSON.stringify(id)}`;
-      throw new ImportFailure(
-        "not_archived",
-        `${context}: run ${replayOf} ${before ? `ended it ${before.status}` : "did not list it"} without keeping a page (ARCHIVE=off, or another archive database)`,
-        { stage: "fetch" },
-      );
+      signal.throwIfAborted();
+      // Counted in the worker's byte budget like a fetched page, from here until its document is done.
+      await reservation?.reserve(page.bytes.length, signal);
+      return page;
     },
 
     async close(): Promise<void> {

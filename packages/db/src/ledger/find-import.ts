@@ -9,12 +9,23 @@ export interface ImportOutcome {
   lastError: string | null;
 }
 
-/** How a document ended in a run (its ledger row by run and legacy id), or undefined when the run did not list it. */
-export async function findImport(db: Queryable, runId: string, legacyId: string): Promise<ImportOutcome | undefined> {
-  const { rows } = await db.query<{ status: ImportStatus; error_kind: string | null; error_stage: string | null; last_error: string | null }>(
-    `SELECT status, error_kind, error_stage, last_error FROM service_imports WHERE run_id = $1 AND legacy_key = $2`,
-    [runId, legacyKey(legacyId)],
-  );
-  const row = rows[0];
-  return row && { status: row.status, errorKind: row.error_kind, errorStage: row.error_stage, lastError: row.last_error };
+/**
+ * How each document ended in a run (its ledger row by run and legacy id), in
+ * the order of `legacyIds`; undefined where the run did not list it. One
+ * statement for all of them, on the (run_id, legacy_key) unique index.
+ */
+export async function findImports(db: Queryable, runId: string, legacyIds: readonly string[]): Promise<(ImportOutcome | undefined)[]> {
+  if (legacyIds.length === 0) return [];
+  const { rows } = await db.query<{ n: number; status: ImportStatus; error_kind: string | null; error_stage: string | null; last_error: string | null }>({
+    name: "porter_find_imports",
+    text: `SELECT t.n::int AS n, s.status, s.error_kind, s.error_stage, s.last_error
+             FROM unnest($2::bytea[]) WITH ORDINALITY AS t(legacy_key, n)
+             JOIN service_imports s ON s.run_id = $1 AND s.legacy_key = t.legacy_key`,
+    values: [runId, legacyIds.map((id) => legacyKey(id))],
+  });
+  const found: (ImportOutcome | undefined)[] = new Array<ImportOutcome | undefined>(legacyIds.length).fill(undefined);
+  for (const row of rows) {
+    found[row.n - 1] = { status: row.status, errorKind: row.error_kind, errorStage: row.error_stage, lastError: row.last_error };
+  }
+  return found;
 }

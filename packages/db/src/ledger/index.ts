@@ -25,5 +25,5 @@ export {
 export { claimForRevival } from "./claim-for-revival.js";
 export { listRuns } from "./list-runs.js";
 export { listRunEntries, type RunEntry } from "./list-run-entries.js";
-export { findImport, type ImportOutcome } from "./find-import.js";
+export { findImports, type ImportOutcome } from "./find-import.js";
 export { countProjections, type ProjectionCounts } from "./count-projections.js";
