@@ -10,12 +10,13 @@ import { PAGE_COLUMNS, toStoredPage, type StoredPage } from "./stored-page.js";
 export async function latestPages(db: Queryable, legacyIds: readonly string[]): Promise<(StoredPage | undefined)[]> {
   if (legacyIds.length === 0) return [];
   const { rows } = await db.query({
-    name: "porter_archive_latest_pages",
     text: `SELECT t.n::int AS n, p.*
              FROM unnest($1::bytea[]) WITH ORDINALITY AS t(legacy_key, n)
              JOIN LATERAL (
+               -- pages.fetched_at, the column: the bare name would sort by the select list's text alias,
+               -- which no index serves (a scan and a sort per document) and which is no time order.
                SELECT ${PAGE_COLUMNS} FROM porter_archive.pages
-                WHERE legacy_key = t.legacy_key ORDER BY fetched_at DESC LIMIT 1
+                WHERE legacy_key = t.legacy_key ORDER BY pages.fetched_at DESC LIMIT 1
              ) p ON true`,
     values: [legacyIds.map((id) => legacyKey(id))],
   });

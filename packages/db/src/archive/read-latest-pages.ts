@@ -27,7 +27,7 @@ export async function readLatestPages(db: Queryable, after: Buffer | null, limit
             fetched_at::text AS fetched_at, raw_bytes
        FROM porter_archive.pages
       WHERE legacy_key > $1
-      ORDER BY legacy_key, fetched_at DESC
+      ORDER BY legacy_key, pages.fetched_at DESC -- the column, not the text alias above
       LIMIT $2`,
     // Every key is 32 bytes, so the empty one sorts before them all.
     [after ?? Buffer.alloc(0), limit],

@@ -17,10 +17,14 @@ export interface ImportOutcome {
 export async function findImports(db: Queryable, runId: string, legacyIds: readonly string[]): Promise<(ImportOutcome | undefined)[]> {
   if (legacyIds.length === 0) return [];
   const { rows } = await db.query<{ n: number; status: ImportStatus; error_kind: string | null; error_stage: string | null; last_error: string | null }>({
-    name: "porter_find_imports",
+    // LATERAL ... LIMIT 1 keeps this one unique-index probe per id whatever the statistics
+    // say (autovacuum is off: recordListedPage's `known` has the same shape for that reason).
     text: `SELECT t.n::int AS n, s.status, s.error_kind, s.error_stage, s.last_error
              FROM unnest($2::bytea[]) WITH ORDINALITY AS t(legacy_key, n)
-             JOIN service_imports s ON s.run_id = $1 AND s.legacy_key = t.legacy_key`,
+             JOIN LATERAL (
+               SELECT status, error_kind, error_stage, last_error FROM service_imports
+                WHERE run_id = $1 AND legacy_key = t.legacy_key LIMIT 1
+             ) s ON true`,
     values: [runId, legacyIds.map((id) => legacyKey(id))],
   });
   const found: (ImportOutcome | undefined)[] = new Array<ImportOutcome | undefined>(legacyIds.length).fill(undefined);
