@@ -5,15 +5,20 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { createCorpus } from "@porter/legacy-sim";
 import { POSTGRES_URL, REDIS_URL, uniqueName } from "@porter/testing";
 
 // `npm run bench`, small: the harness itself, end to end (simulator, baseline,
-// Porter's enqueuer and worker processes, the faulty second run, the report).
-// Its figures are not asserted: speed is measured by the benchmark, not tested.
+// Porter's enqueuer and worker processes, the cold run with ARCHIVE=off, the
+// re-runs with --changed and --from-archive, the faulty run, the report).
+// Its speed figures are not asserted: speed is measured by the benchmark, not
+// tested; what it counts (document requests, bytes, documents) is.
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DOCS = 600;
+const SEED = 1;
+const TOUCH = 0.01;
 const prefix = uniqueName("porter_bench_t");
 const out = mkdtempSync(`${tmpdir()}/porter-bench-`);
 
@@ -21,21 +26,26 @@ afterAll(async () => {
   rmSync(out, { recursive: true, force: true });
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
-  for (const side of ["baseline", "porter"]) await admin.query(`DROP DATABASE IF EXISTS "${prefix}_${side}" WITH (FORCE)`);
+  for (const side of ["baseline", "porter", "archive_off", "faults"]) await admin.query(`DROP DATABASE IF EXISTS "${prefix}_${side}" WITH (FORCE)`);
   await admin.end();
 });
 
 interface Side {
+  runId?: string;
   docs: number;
   failed: number;
+  listed?: number;
+  skipped?: number;
+  durationMs: number;
   docsPerSecond: number;
+  documentRequests?: number;
   processes: Record<string, { cpuSeconds: number; peakRssMb: number }>;
   postgresTransactions: number;
   redisPeakMb?: number;
 }
 
 describe("npm run bench", () => {
-  it("migrates the corpus with the baseline, with Porter and with Porter under transient faults, and reports all three", async () => {
+  it("migrates the corpus with the baseline, with Porter with and without the archive, again with --changed and --from-archive, and under transient faults, and reports them all", async () => {
     const { stdout } = await run(
       process.execPath,
       [
@@ -43,9 +53,10 @@ describe("npm run bench", () => {
         // The baseline opens one Postgres connection per document in flight: 100 by default
         // would take the machine's max_connections (100) from the test files running beside it.
         ...["--docs", String(DOCS), "--workers", "1", "--concurrency", "20", "--baseline-concurrency", "20", "--fault-mix", "0.1"],
+        ...["--seed", String(SEED), "--touch", String(TOUCH)],
         ...["--out", out, "--db-prefix", prefix],
       ],
-      { env: { ...process.env, BENCH_POSTGRES_URL: POSTGRES_URL, REDIS_URL }, timeout: 150_000 },
+      { env: { ...process.env, BENCH_POSTGRES_URL: POSTGRES_URL, REDIS_URL }, timeout: 240_000 },
     );
 
     const files = readdirSync(out).sort();
@@ -59,9 +70,17 @@ describe("npm run bench", () => {
       ratio: number;
       faultMix: number;
       faultRatio: number;
+      archive: { pages: number; documents: number; rawBytes: number; storedBytes: number; rawBytesPerDocument: number; storedBytesPerDocument: number };
+      archiveOff: Side;
+      archiveRatio: number;
+      changedUnchanged: Side;
+      touch: number;
+      changedTouched: Side;
+      replay: Side;
+      replayRatio: number;
     };
     expect(result.docs).toBe(DOCS);
-    for (const side of [result.porter, result.baseline, result.withFaults]) {
+    for (const side of [result.porter, result.baseline, result.withFaults, result.archiveOff]) {
       expect(side).toMatchObject({ docs: DOCS, failed: 0 });
       expect(side.docsPerSecond).toBeGreaterThan(0);
       expect(side.postgresTransactions).toBeGreaterThan(0);
@@ -78,10 +97,43 @@ describe("npm run bench", () => {
     expect(result.ratio).toBeCloseTo(result.porter.docsPerSecond / result.baseline.docsPerSecond, 1);
     expect(result.faultRatio).toBeCloseTo(result.withFaults.docsPerSecond / result.porter.docsPerSecond, 1);
 
+    // Every cold run asks for each document once; the faulty one asks again for what failed.
+    expect(result.porter.documentRequests).toBe(DOCS);
+    expect(result.archiveOff.documentRequests).toBe(DOCS);
+    expect(result.baseline.documentRequests).toBe(DOCS);
+    expect(result.withFaults.documentRequests).toBeGreaterThan(DOCS);
+
+    // The cold run kept one page per document; ARCHIVE=off ran on a database of its own.
+    expect(result.archive).toMatchObject({ pages: DOCS, documents: DOCS });
+    expect(result.archive.rawBytes).toBeGreaterThan(0);
+    expect(result.archive.storedBytes).toBeGreaterThan(0);
+    expect(result.archive.rawBytesPerDocument).toBe(Math.round(result.archive.rawBytes / DOCS));
+    expect(result.archive.storedBytesPerDocument).toBe(Math.round(result.archive.storedBytes / DOCS));
+    expect(result.archiveRatio).toBeCloseTo(result.porter.docsPerSecond / result.archiveOff.docsPerSecond, 1);
+
+    // --changed over the same corpus fetches only what failed: nothing.
+    expect(result.changedUnchanged).toMatchObject({ listed: DOCS, docs: 0, failed: 0, skipped: DOCS, documentRequests: result.porter.failed });
+    // Against the touched corpus, exactly the touched documents.
+    const corpus = createCorpus({ docs: DOCS, seed: SEED, touched: TOUCH });
+    const touched = Array.from({ length: DOCS }, (_, i) => i).filter((i) => corpus.touched(i)).length;
+    expect(touched).toBeGreaterThan(0);
+    expect(result.touch).toBe(TOUCH);
+    expect(result.changedTouched).toMatchObject({ listed: DOCS, docs: touched, failed: 0, skipped: DOCS - touched, documentRequests: touched });
+    // The replay of the cold run asks the simulator for nothing and writes every document.
+    expect(result.replay).toMatchObject({ listed: DOCS, docs: DOCS, failed: 0, documentRequests: 0 });
+    expect(result.replayRatio).toBeCloseTo(result.replay.docsPerSecond / result.porter.docsPerSecond, 1);
+    expect(new Set([result.porter.runId, result.changedUnchanged.runId, result.changedTouched.runId, result.replay.runId]).size).toBe(4);
+
     const markdown = readFileSync(`${out}/latest.md`, "utf8");
     expect(stdout).toBe(markdown);
     expect(markdown).toContain(`| docs/s | ${result.porter.docsPerSecond} | ${result.withFaults.docsPerSecond} | ${result.baseline.docsPerSecond} |`);
     expect(markdown).toContain(`**Porter ÷ baseline: ${result.ratio}×** docs/s.`);
     expect(markdown).toContain(`**With 10% transient faults ÷ without: ${result.faultRatio}×** docs/s.`);
-  }, 180_000);
+    expect(markdown).toContain(`| document requests to the simulator | ${DOCS} | ${DOCS} | 0 | ${touched} | 0 |`);
+    expect(markdown).toContain(`**ARCHIVE=on ÷ ARCHIVE=off: ${result.archiveRatio}×** docs/s`);
+    expect(markdown).toContain(`**Archive: ${result.archive.storedBytesPerDocument} bytes stored per document** (${result.archive.rawBytesPerDocument} as served`);
+    expect(markdown).toContain(`**--changed, nothing changed: 0 document requests**`);
+    expect(markdown).toContain(`**--changed, 1% touched: ${touched} document requests**`);
+    expect(markdown).toContain(`**--from-archive: 0 document requests, ${result.replay.docsPerSecond} docs/s, ${result.replayRatio}× the cold run**`);
+  }, 270_000);
 });

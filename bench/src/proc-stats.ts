@@ -55,7 +55,8 @@ export class ProcessSampler {
   private readonly groups = new Map<string, () => number[]>();
   private readonly first = new Map<number, number>();
   private readonly last = new Map<number, number>();
-  private readonly pidGroup = new Map<number, string>();
+  /** A pid may be in several groups (a target's backend is one of all of Postgres's processes). */
+  private readonly pidGroups = new Map<number, Set<string>>();
   private readonly peak = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -77,7 +78,9 @@ export class ProcessSampler {
         // (a worker, a Postgres backend) counts from its birth.
         if (!this.first.has(pid)) this.first.set(pid, this.timer === undefined ? cpu : 0);
         this.last.set(pid, cpu);
-        this.pidGroup.set(pid, group);
+        const groups = this.pidGroups.get(pid) ?? new Set<string>();
+        groups.add(group);
+        this.pidGroups.set(pid, groups);
         const rss = rssMb(pid) ?? 0;
         this.peak.set(group, Math.max(this.peak.get(group) ?? 0, rss));
       }
@@ -89,9 +92,11 @@ export class ProcessSampler {
     this.sample();
     const result: Record<string, GroupStats> = {};
     for (const group of this.groups.keys()) result[group] = { cpuSeconds: 0, peakRssMb: Math.round(this.peak.get(group) ?? 0) };
-    for (const [pid, group] of this.pidGroup) {
-      const stats = result[group] as GroupStats;
-      stats.cpuSeconds += (this.last.get(pid) ?? 0) - (this.first.get(pid) ?? 0);
+    for (const [pid, groups] of this.pidGroups) {
+      for (const group of groups) {
+        const stats = result[group] as GroupStats;
+        stats.cpuSeconds += (this.last.get(pid) ?? 0) - (this.first.get(pid) ?? 0);
+      }
     }
     for (const stats of Object.values(result)) stats.cpuSeconds = Math.round(stats.cpuSeconds * 100) / 100;
     return result;
