@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { createRun, recordListedPage, type ListedId, type Run, type RunKind } from "@porter/db";
 import { TRANSFORM_VERSION } from "@porter/source";
 import {
   createTestDatabase,
   createTestQueue,
   REDIS_URL,
-  spawnPorter,
-  waitFor,
   type PorterProcess,
   type TestDatabase,
   type TestQueue,
 } from "@porter/testing";
+import { launchChromium, startDashboard } from "./dashboard-process.js";
 
 // A run's page says what kind of run it is (where it read, changed-only, dry)
 // and shows the counts that go with it: the skipped ones of a changed-only run,
@@ -20,7 +19,6 @@ import {
 // status and projection chosen distinct so that a count shown in the wrong
 // place fails; then each page is opened in Debian's chromium, read, and read
 // again after the page's own live refresh has replaced the summary.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PASSWORD = "run-kinds-test-password";
 const STAMP = "2026-03-01T10:00:00.000Z";
 const LISTED = 20;
@@ -142,23 +140,13 @@ describe("a run's page says its kind and its counts", () => {
     await finish(dryChangedReplay);
     expect(await ledger(dryChangedReplay)).toEqual({ skipped: 12, succeeded: 8 });
 
-    dashboard = spawnPorter(["dashboard"], {
+    ({ process: dashboard, url: baseUrl } = await startDashboard({
       DATABASE_URL: db.url,
       REDIS_URL,
       QUEUE_PREFIX: queue.prefix,
-      PORT: "0",
       DASHBOARD_PASSWORD: PASSWORD,
-      LOG_LEVEL: "info",
-    });
-    baseUrl = await waitFor("the dashboard to listen", () => {
-      const line = dashboard.stdout().split("\n").find((l) => l.includes('"dashboard listening"'));
-      return line ? (JSON.parse(line) as { url: string }).url : undefined;
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
-    });
+    }));
+    browser = await launchChromium();
     context = await browser.newContext({ httpCredentials: { username: "admin", password: PASSWORD } });
   }, 120_000);
 

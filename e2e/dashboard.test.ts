@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import {
   createTestDatabase,
   createTestQueue,
@@ -8,17 +8,16 @@ import {
   runPorter,
   spawnPorter,
   startLegacySimProcess,
-  waitFor,
   type PorterProcess,
   type TestDatabase,
   type TestQueue,
 } from "@porter/testing";
+import { launchChromium, startDashboard } from "./dashboard-process.js";
 
 // The dashboard in a real browser (Debian's chromium driven by playwright-core):
 // log in, see a finished run with failures, requeue them once the legacy
 // fault is gone, watch the counts change; a wrong password is refused; the
 // rollback asks, a dismissed question changes nothing, an accepted one rolls back.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const DOCS = 300;
 const SEED = 11;
 const PASSWORD = "dashboard-test-password";
@@ -66,25 +65,9 @@ describe("the dashboard in a browser", () => {
     env.LEGACY_URL = fixed.url;
     processes.push(spawnPorter(["worker"], env));
 
-    dashboard = spawnPorter(["dashboard"], { ...env, PORT: "0", DASHBOARD_PASSWORD: PASSWORD, LOG_LEVEL: "info" });
+    ({ process: dashboard, url: baseUrl } = await startDashboard({ ...env, DASHBOARD_PASSWORD: PASSWORD }));
     processes.push(dashboard);
-    baseUrl = await waitFor("the dashboard to listen", () => {
-      const line = dashboard.stdout().split("\n").find((l) => l.includes('"dashboard listening"'));
-      return line ? (JSON.parse(line) as { url: string }).url : undefined;
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {

@@ -34,6 +34,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { REDIS_URL, createTestQueue, recreateDatabase, runPorter, spawnNode, spawnPorter, startLegacySimProcess } from "@porter/testing";
 import { ProcessSampler, pidsOf, rssMb } from "./proc-stats.js";
+import type { RunSummary } from "@porter/runs";
 import { renderMarkdown, type ArchiveFigures, type BenchResult, type SideResult } from "./report.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -154,17 +155,6 @@ async function runBaseline(sim: Sim): Promise<SideResult> {
   };
 }
 
-/** What `porter run --follow --json` prints at the end. */
-interface RunSummary {
-  runId: string;
-  listingError: string | null;
-  listed: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
-  durationMs: number;
-  docsPerSecond: number;
-}
 
 /**
  * The pids of the Postgres backends connected to the database `url`, kept up

@@ -39,22 +39,23 @@ export function createArchiveSource(options: ArchiveSourceOptions): Source {
 
   async function readBatch(ids: readonly string[]): Promise<(FetchedPage | Error)[]> {
     const before = await findImports(ledger, replayOf, ids);
-    const failed = before.map(
-      (row) => row?.status === "failed" && row.errorStage === "fetch" && row.errorKind !== null && isFailureKind(row.errorKind),
+    // A fetch failure of the replayed run is repeated as it was; only the others read the archive.
+    const repeated = before.map((row, k) =>
+      row?.status === "failed" && row.errorStage === "fetch" && row.errorKind !== null && isFailureKind(row.errorKind)
+        ? new ImportFailure(row.errorKind, `in run ${replayOf} the page of ${JSON.stringify(ids[k])} could not be fetched: ${row.lastError ?? row.errorKind}`, {
+            stage: "fetch",
+            replayed: true,
+          })
+        : undefined,
     );
-    const wanted = ids.filter((_, k) => !failed[k]);
-    const pages = await latestPages(archive, wanted);
+    const pages = await latestPages(archive, ids.filter((_, k) => repeated[k] === undefined));
     let next = 0;
     return ids.map((id, k) => {
-      const row = before[k];
-      if (failed[k] && row?.errorKind && isFailureKind(row.errorKind)) {
-        return new ImportFailure(row.errorKind, `in run ${replayOf} the page of ${JSON.stringify(id)} could not be fetched: ${row.lastError ?? row.errorKind}`, {
-          stage: "fetch",
-          replayed: true,
-        });
-      }
+      const failure = repeated[k];
+      if (failure) return failure;
       const page = pages[next++];
       if (page) return { bytes: page.body, contentType: page.contentType };
+      const row = before[k];
       return new ImportFailure(
         "not_archived",
         `no archived page of ${JSON.stringify(id)}: run ${replayOf} ${row ? `ended it ${row.status}` : "did not list it"} without keeping a page (ARCHIVE=off, or another archive database)`,

@@ -10,6 +10,11 @@ const EXPORT_PAGE = 500;
 /** Bytes of bodies read per query (a larger page goes alone): what bounds the export's memory. */
 const EXPORT_BODY_BYTES = 16 * 1024 * 1024;
 
+/** The export's directory is not new or empty (bad input: the CLI exits 2). */
+export class ExportRefused extends Error {
+  override readonly name = "ExportRefused";
+}
+
 export interface ExportResult {
   documents: number;
   bytes: number;
@@ -36,9 +41,10 @@ export async function exportArchive(
 ): Promise<ExportResult> {
   const existing = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return [];
+    if (err.code === "ENOTDIR") throw new ExportRefused(`${dir} is a file; export into a new or empty directory`);
     throw err;
   });
-  if (existing.length > 0) throw new Error(`${dir} is not empty; export into a new or empty directory`);
+  if (existing.length > 0) throw new ExportRefused(`${dir} is not empty; export into a new or empty directory`);
   await mkdir(join(dir, "pages"), { recursive: true });
   const index = createWriteStream(join(dir, "index.jsonl"));
   const closed = once(index, "close");

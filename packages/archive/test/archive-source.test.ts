@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type pg from "pg";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archivePages, createRun, recordFailure, recordListedPage } from "@porter/db";
 import { ImportFailure } from "@porter/failures";
@@ -91,9 +91,14 @@ describe("createArchiveSource", () => {
 
   it("a store that is down fails each fetch as a retried database failure", async () => {
     const run = await createRun(db.pool, {});
-    const broken = { query: () => Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })) } as unknown as pg.Pool;
-    const source = createArchiveSource({ ledger: broken, archive: db.pool, replayOf: run.id });
-    const failure = (await source.fetchPage("x", AbortSignal.timeout(10_000)).catch((e: unknown) => e)) as ImportFailure;
-    expect([failure.kind, failure.retryable, failure.stage]).toEqual(["db_unavailable", true, "fetch"]);
+    // A real pool to a port nothing listens on: the connection is refused.
+    const refused = new pg.Pool({ connectionString: "postgres://postgres@127.0.0.1:1/none", connectionTimeoutMillis: 5_000 });
+    try {
+      const source = createArchiveSource({ ledger: refused, archive: db.pool, replayOf: run.id });
+      const failure = (await source.fetchPage("x", AbortSignal.timeout(10_000)).catch((e: unknown) => e)) as ImportFailure;
+      expect([failure.kind, failure.retryable, failure.stage]).toEqual(["db_unavailable", true, "fetch"]);
+    } finally {
+      await refused.end();
+    }
   });
 });

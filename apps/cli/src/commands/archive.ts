@@ -1,7 +1,6 @@
-import { readdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { loadConfig } from "@porter/config";
-import { exportArchive } from "@porter/archive";
+import { ExportRefused, exportArchive } from "@porter/archive";
 import { archiveStats } from "@porter/db";
 import { UsageError } from "../exit-codes.js";
 import { openOperatorSession } from "../operator-session.js";
@@ -34,12 +33,6 @@ export async function archiveStatsCommand(flags: { json: boolean }): Promise<num
 export async function archiveExportCommand(dir: string): Promise<number> {
   const config = loadConfig();
   const target = resolve(dir);
-  const existing = await readdir(target).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return [];
-    if (err.code === "ENOTDIR") throw new UsageError(`${target} is a file; export into a new or empty directory`);
-    throw err;
-  });
-  if (existing.length > 0) throw new UsageError(`${target} is not empty; export into a new or empty directory`);
   const session = openOperatorSession(config);
   try {
     const tty = process.stderr.isTTY;
@@ -47,6 +40,8 @@ export async function archiveExportCommand(dir: string): Promise<number> {
       onProgress: (documents) => {
         if (tty) process.stderr.write(`\r${documents} documents exported`);
       },
+    }).catch((err: unknown) => {
+      throw err instanceof ExportRefused ? new UsageError(err.message) : err;
     });
     if (tty) process.stderr.write("\n");
     process.stdout.write(`exported ${result.documents} documents (${mib(result.bytes)}) to ${target}: pages/ and index.jsonl\n`);
