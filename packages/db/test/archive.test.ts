@@ -5,6 +5,7 @@ import { createTestDatabase, POSTGRES_URL, uniqueName, type TestDatabase } from 
 import {
   archiveHoldsPages,
   archivePages,
+  ARCHIVE_STATEMENT_BYTES,
   archiveStats,
   latestPage,
   legacyKey,
@@ -136,6 +137,37 @@ describe("archivePages", () => {
     ]);
     expect(await rowsOf("twice")).toMatchObject([{ body: "x", run_id: run2, fetched_at: Date.parse(T2) }]);
     expect(await rowsOf("other")).toMatchObject([{ body: "y", run_id: run1 }]);
+  });
+
+  it("each page gets its own bytes back, byte for byte: empty, binary, multi-byte, and pages past one statement's bytes", async () => {
+    const run = randomUUID();
+    const big = (fill: number) => Buffer.alloc(ARCHIVE_STATEMENT_BYTES / 2 + 1, fill);
+    const bodies: Record<string, Buffer> = {
+      empty: Buffer.alloc(0),
+      binary: Buffer.from([0, 255, 0x5c, 0x78, 0, 1]),
+      utf8: Buffer.from("é 😀 \u0000", "utf8"),
+      big1: big(1),
+      big2: big(2),
+      big3: big(3),
+    };
+    // Three bodies of more than half the statement's bytes: three statements, the small ones in the first.
+    await archivePages(
+      db.pool,
+      Object.entries(bodies).map(([id, body]) => page(id, body, { runId: run, fetchedAt: T1 })),
+    );
+    for (const [id, body] of Object.entries(bodies)) {
+      const stored = await latestPage(db.pool, id);
+      expect(stored?.body.equals(body), id).toBe(true);
+      expect(stored?.sha256.equals(createHash("sha256").update(body).digest()), id).toBe(true);
+    }
+    const { rows } = await db.pool.query<{ legacy_id: string; raw_bytes: number }>(
+      "SELECT legacy_id, raw_bytes FROM porter_archive.pages ORDER BY legacy_id",
+    );
+    expect(rows).toEqual(
+      Object.entries(bodies)
+        .map(([id, body]) => ({ legacy_id: id, raw_bytes: body.length }))
+        .sort((a, b) => (a.legacy_id < b.legacy_id ? -1 : 1)),
+    );
   });
 
   it("latestPage is undefined for a document the archive does not hold", async () => {

@@ -1,4 +1,4 @@
-export { archivePages, type ArchivedPage } from "./archive-pages.js";
+export { archivePages, ARCHIVE_STATEMENT_BYTES, type ArchivedPage } from "./archive-pages.js";
 export { archiveHoldsPages } from "./archive-holds-pages.js";
 export { archiveStats, type ArchiveStats } from "./archive-stats.js";
 export { latestPage, latestPages } from "./latest-page.js";
