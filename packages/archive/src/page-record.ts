@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { ArchivedPage } from "@porter/db";
 import type { FetchedPage } from "@porter/source";
 
@@ -11,7 +11,7 @@ export function toArchivedPage(
   return {
     legacyId: job.legacyId,
     body: page.bytes,
-    sha256: createHash("sha256").update(page.bytes).digest(),
+    sha256: hash("sha256", page.bytes, "buffer"),
     contentType: page.contentType,
     listedUpdatedAt: job.updatedAt ?? null,
     runId: job.runId,
