@@ -3,8 +3,9 @@ import { checkpointListing, getRun, recordListedPage, stopListing, type Run } fr
 import type { Logger } from "@porter/logger";
 import { importJob, queueDepth, type ImportQueue } from "@porter/queue";
 import { isValidTimestamp, TRANSFORM_VERSION, type ListedDocument, type Source } from "@porter/source";
-import { ListingGuard, ListingStopped, listPage, StoreRetry, toListedIds, type ListPolicy } from "@porter/runs";
+import { ListingGuard, ListingStopped, StoreRetry, toListedIds, type ListPolicy } from "@porter/runs";
 import { Demand } from "./demand.js";
+import { PageReader } from "./page-reader.js";
 
 export interface EnqueueDeps {
   pool: pg.Pool;
@@ -53,7 +54,7 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
       hint: `the run keeps its checkpoint: porter resume ${runId} goes on from it`,
     });
   const signal = options.signal;
-  let run = await stores.postgres(() => getRun(pool, runId), signal);
+  const run = await stores.postgres(() => getRun(pool, runId), signal);
   if (!run) throw new Error(`run ${runId} does not exist`);
   if (run.status !== "listing") return run;
 
@@ -69,50 +70,60 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
   let listed = run.listed;
   let room = 0;
   const guard = new ListingGuard(options.listIdleTimeoutMs, cursor);
-  for (;;) {
-    signal?.throwIfAborted();
-    if (room <= 0) room = await demand.room(signal);
-    const started = performance.now();
-    const listedBefore = listed;
-    const page = await listPage(source, cursor, options.pageSize, options.list, logger);
-    reportOddUpdatedAt(page.documents, runId, logger);
-    // An id may be listed twice; the ledger ignores the repeat, and so do we.
-    const ids = toListedIds(page.documents);
-    const maxNew = options.limit === undefined ? null : Math.max(0, options.limit - listed);
-    if (ids.length > 0 && maxNew !== 0) {
-      const written = await stores.postgres(() => recordListedPage(pool, runId, ids, maxNew, recordOptions), signal);
-      if (!written.listing) {
-        // Rolled back (or cancelled) while we listed: the ledger took nothing, so neither do we.
-        logger.warn({ runId }, "the run is no longer listing; listing stopped");
+  // Not with a limit: the page that fills it is the last one asked for.
+  const reader = new PageReader(source, options.pageSize, options.list, logger, (next) => options.limit === undefined && guard.accepts(next));
+  try {
+    return await listToEnd();
+  } finally {
+    reader.close();
+  }
+
+  async function listToEnd(): Promise<Run> {
+    for (;;) {
+      signal?.throwIfAborted();
+      if (room <= 0) room = await demand.room(signal);
+      const started = performance.now();
+      const listedBefore = listed;
+      const page = await reader.page(cursor);
+      reportOddUpdatedAt(page.documents, runId, logger);
+      // An id may be listed twice; the ledger ignores the repeat, and so do we.
+      const ids = toListedIds(page.documents);
+      const maxNew = options.limit === undefined ? null : Math.max(0, options.limit - listed);
+      if (ids.length > 0 && maxNew !== 0) {
+        const written = await stores.postgres(() => recordListedPage(pool, runId, ids, maxNew, recordOptions), signal);
+        if (!written.listing) {
+          // Rolled back (or cancelled) while we listed: the ledger took nothing, so neither do we.
+          logger.warn({ runId }, "the run is no longer listing; listing stopped");
+          return (await stores.postgres(() => getRun(pool, runId), signal)) as Run;
+        }
+        const pending = written.rows.filter((row) => row.status === "pending");
+        if (pending.length > 0) {
+          const jobs = pending.map((row) => importJob({ id: row.id, runId, legacyId: row.legacyId, updatedAt: row.updatedAt }, policy));
+          await stores.redis(() => queue.addBulk(jobs), signal);
+        }
+        room -= pending.length;
+        listed = written.listed;
+      }
+      const next = options.limit !== undefined && listed >= options.limit ? null : page.nextCursor;
+      try {
+        guard.page(listed - listedBefore, performance.now() - started);
+        if (next !== null) guard.follow(next);
+      } catch (err) {
+        if (!(err instanceof ListingStopped)) throw err;
+        // The page's rows and jobs are in; the checkpoint stays before the page
+        // that went wrong, and the run goes on with what was listed.
+        logger.error({ runId, listed, cursor: next }, `listing stopped: ${err.message}`);
+        await stores.postgres(() => stopListing(pool, runId, err.message), signal);
         return (await stores.postgres(() => getRun(pool, runId), signal)) as Run;
       }
-      const pending = written.rows.filter((row) => row.status === "pending");
-      if (pending.length > 0) {
-        const jobs = pending.map((row) => importJob({ id: row.id, runId, legacyId: row.legacyId, updatedAt: row.updatedAt }, policy));
-        await stores.redis(() => queue.addBulk(jobs), signal);
-      }
-      room -= pending.length;
-      listed = written.listed;
+      await stores.postgres(() => checkpointListing(pool, runId, next), signal);
+      if (next === null) break;
+      cursor = next;
     }
-    const next = options.limit !== undefined && listed >= options.limit ? null : page.nextCursor;
-    try {
-      guard.page(listed - listedBefore, performance.now() - started);
-      if (next !== null) guard.follow(next);
-    } catch (err) {
-      if (!(err instanceof ListingStopped)) throw err;
-      // The page's rows and jobs are in; the checkpoint stays before the page
-      // that went wrong, and the run goes on with what was listed.
-      logger.error({ runId, listed, cursor: next }, `listing stopped: ${err.message}`);
-      await stores.postgres(() => stopListing(pool, runId, err.message), signal);
-      return (await stores.postgres(() => getRun(pool, runId), signal)) as Run;
-    }
-    await stores.postgres(() => checkpointListing(pool, runId, next), signal);
-    if (next === null) break;
-    cursor = next;
+    const done = await stores.postgres(() => getRun(pool, runId), signal);
+    logger.info({ runId, listed: done?.listed }, "listing done");
+    return done as Run;
   }
-  run = await stores.postgres(() => getRun(pool, runId), signal);
-  logger.info({ runId, listed: run?.listed }, "listing done");
-  return run as Run;
 }
 
 /**

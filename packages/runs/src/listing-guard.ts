@@ -41,6 +41,11 @@ export class ListingGuard {
     }
   }
 
+  /** Whether follow(next) would go on, without recording it: what a read-ahead asks before it reads `next`. */
+  accepts(next: string): boolean {
+    return isStorableText(next) && !this.seen.has(digest(next));
+  }
+
   /**
    * Before following `next`.
    * @throws ListingStopped when this pass has listed from `next` before, or
