@@ -36,6 +36,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     token: config.legacyToken,
     connections: config.workerConcurrency,
     maxPageBytes: config.maxPageBytes,
+    idleTimeoutMs: config.fetchIdleTimeoutMs,
   });
   // The archive's own database, when it has one: a few connections, a short insert per page.
   const archiveStore =

@@ -16,6 +16,7 @@ export interface Config {
   legacyToken: string | undefined;
   workerConcurrency: number;
   jobTimeoutMs: number;
+  fetchIdleTimeoutMs: number;
   jobAttempts: number;
   backoffBaseMs: number;
   legacyMaxRps: number | undefined;
@@ -90,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     legacyToken: e.LEGACY_TOKEN,
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobTimeoutMs: e.JOB_TIMEOUT_MS,
+    fetchIdleTimeoutMs: e.FETCH_IDLE_TIMEOUT_MS,
     jobAttempts: e.JOB_ATTEMPTS,
     backoffBaseMs: e.BACKOFF_BASE_MS,
     legacyMaxRps: e.LEGACY_MAX_RPS,

@@ -64,6 +64,8 @@ export const envSchema = z.object({
   LEGACY_TOKEN: z.string().min(1).optional(),
   WORKER_CONCURRENCY: int(1, 10_000).default(50),
   JOB_TIMEOUT_MS: ms(100).default(30_000),
+  /** A response from the legacy service that sends no byte for this long (headers or body) is aborted and retried; JOB_TIMEOUT_MS still bounds the attempt. */
+  FETCH_IDLE_TIMEOUT_MS: ms(100).default(5_000),
   JOB_ATTEMPTS: int(1, 100).default(5),
   BACKOFF_BASE_MS: ms(0).default(1_000),
   /** Requests per second to the legacy service across all workers; unset = no limit. */

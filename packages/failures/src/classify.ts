@@ -50,7 +50,14 @@ export function failureFromNetworkError(err: unknown, context: string, signal?: 
   if (signal?.aborted || name === "AbortError" || name === "TimeoutError" || code === "UND_ERR_ABORTED") {
     return new ImportFailure("timeout", `${context}: aborted after the attempt's timeout`, { stage: "fetch", cause: err });
   }
-  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
+  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+    const part = code === "UND_ERR_HEADERS_TIMEOUT" ? "no response headers" : "no byte of the body";
+    return new ImportFailure("timeout", `${context}: ${part} for FETCH_IDLE_TIMEOUT_MS; the request was aborted (${code})`, {
+      stage: "fetch",
+      cause: err,
+    });
+  }
+  if (code === "UND_ERR_CONNECT_TIMEOUT") {
     return new ImportFailure("timeout", `${context}: ${messageOf(err)} (${code})`, { stage: "fetch", cause: err });
   }
   return new ImportFailure("network", `${context}: ${messageOf(err)}${code ? ` (${code})` : ""}`, {

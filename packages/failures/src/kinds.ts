@@ -7,7 +7,7 @@ export const FAILURE_KINDS = {
   http_5xx: { retryable: true, meaning: "The legacy service answered 5xx." },
   rate_limited: { retryable: true, meaning: "The legacy service answered 429; the retry waits at least its Retry-After." },
   network: { retryable: true, meaning: "The connection to the legacy service failed or was reset." },
-  timeout: { retryable: true, meaning: "The attempt ran past JOB_TIMEOUT_MS (fetch or load was aborted)." },
+  timeout: { retryable: true, meaning: "The attempt ran past JOB_TIMEOUT_MS, or the legacy service sent no byte for FETCH_IDLE_TIMEOUT_MS (fetch or load was aborted)." },
   db_unavailable: { retryable: true, meaning: "Postgres could not be reached or dropped the connection." },
   db_error: { retryable: true, meaning: "Postgres refused the write for a reason that may pass (deadlock, serialization, resources)." },
   // permanent: retrying gives the same answer, so the document fails at once

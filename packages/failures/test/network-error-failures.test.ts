@@ -38,11 +38,20 @@ describe("failureFromNetworkError", () => {
     expect(failure.cause).toBe(err);
   });
 
-  it.each(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"])("%s is a timeout", (code) => {
+  it.each([
+    ["UND_ERR_HEADERS_TIMEOUT", "no response headers"],
+    ["UND_ERR_BODY_TIMEOUT", "no byte of the body"],
+  ])("%s is a timeout that names FETCH_IDLE_TIMEOUT_MS", (code, what) => {
     const failure = failureFromNetworkError(codeError(code, "Headers Timeout Error"), "ctx");
     expect(failure.kind).toBe("timeout");
     expect(failure.stage).toBe("fetch");
-    expect(failure.message).toBe(`ctx: Headers Timeout Error (${code})`);
+    expect(failure.message).toBe(`ctx: ${what} for FETCH_IDLE_TIMEOUT_MS; the request was aborted (${code})`);
+  });
+
+  it("UND_ERR_CONNECT_TIMEOUT is a timeout", () => {
+    const failure = failureFromNetworkError(codeError("UND_ERR_CONNECT_TIMEOUT", "Connect Timeout Error"), "ctx");
+    expect(failure.kind).toBe("timeout");
+    expect(failure.message).toBe("ctx: Connect Timeout Error (UND_ERR_CONNECT_TIMEOUT)");
   });
 
   it("ECONNREFUSED and code-less errors are network failures", () => {

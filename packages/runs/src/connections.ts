@@ -65,6 +65,7 @@ export function openConnections(config: Config, options: ConnectionOptions): Con
         token: config.legacyToken,
         connections: options.sourceConnections ?? 1,
         maxPageBytes: config.maxPageBytes,
+        idleTimeoutMs: config.fetchIdleTimeoutMs,
       }));
     },
     async close() {

@@ -17,8 +17,13 @@ export interface HttpSourceOptions {
   connections: number;
   /** Largest response body accepted (pages and listings), in bytes. */
   maxPageBytes: number;
-  /** How long to wait for response headers; the attempt's AbortSignal usually ends it sooner. */
-  headersTimeoutMs?: number;
+  /**
+   * A response that sends no byte for this long, before its headers or
+   * between body chunks, is aborted as a `timeout` (retried): a hung response
+   * costs this, not the whole attempt's timeout (FETCH_IDLE_TIMEOUT_MS).
+   * Unset: undici's 300 s.
+   */
+  idleTimeoutMs?: number;
 }
 
 function ignore(): void {}
@@ -57,7 +62,7 @@ export function createHttpSource(options: HttpSourceOptions): Source {
   if (base.search !== "" || base.hash !== "") throw new TypeError("the legacy URL must not have a query or a fragment");
   const connections = positiveInteger(options.connections, "connections");
   const maxPageBytes = positiveInteger(options.maxPageBytes, "maxPageBytes");
-  const headersTimeout = options.headersTimeoutMs === undefined ? undefined : positiveInteger(options.headersTimeoutMs, "headersTimeoutMs");
+  const idleTimeout = options.idleTimeoutMs === undefined ? undefined : positiveInteger(options.idleTimeoutMs, "idleTimeoutMs");
   const token = options.token ?? "";
   // Not echoed either: undici would refuse it later with a less helpful message.
   if (/[\r\n\0]/.test(token)) throw new TypeError("the legacy token must not contain line breaks or NUL");
@@ -73,7 +78,7 @@ export function createHttpSource(options: HttpSourceOptions): Source {
   const pool = new Pool(base.origin, {
     connections,
     pipelining: 1,
-    ...(headersTimeout === undefined ? {} : { headersTimeout }),
+    ...(idleTimeout === undefined ? {} : { headersTimeout: idleTimeout, bodyTimeout: idleTimeout }),
   });
 
   /** GETs `path` and returns its body's bytes and content type; `describe(key)` names the request in messages. */

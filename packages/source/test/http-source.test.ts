@@ -12,13 +12,13 @@ let server: TestServer;
 let source: Source;
 const opened: Source[] = [];
 
-function open(options: { path?: string; token?: string; connections?: number; headersTimeoutMs?: number } = {}): Source {
+function open(options: { path?: string; token?: string; connections?: number; idleTimeoutMs?: number } = {}): Source {
   const s = createHttpSource({
     url: server.url + (options.path ?? "/api"),
     connections: options.connections ?? 4,
     maxPageBytes: MAX,
     ...(options.token === undefined ? {} : { token: options.token }),
-    ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
   });
   opened.push(s);
   return s;
@@ -197,11 +197,39 @@ describe("fetchPage", () => {
     expect((await failureOf(fetchText(source, "a", AbortSignal.abort()))).kind).toBe("timeout");
   });
 
-  it("honours headersTimeoutMs", async () => {
+  it("idleTimeoutMs: a response that sends no headers is aborted as a retryable timeout naming FETCH_IDLE_TIMEOUT_MS", async () => {
     server.handler = () => undefined;
-    const f = await failureOf(fetchText(open({ headersTimeoutMs: 100 }), "a", signal()));
-    expect(f.kind).toBe("timeout");
-  });
+    // The attempt's own signal would wait 10 s; the test's deadline is shorter.
+    const f = await failureOf(fetchText(open({ idleTimeoutMs: 200 }), "a", signal()));
+    expect(f).toMatchObject({ kind: "timeout", retryable: true, stage: "fetch" });
+    expect(f.message).toMatch(/no response headers for FETCH_IDLE_TIMEOUT_MS/);
+  }, 5_000);
+
+  it("idleTimeoutMs: a body that stops half-way is aborted; one that keeps sending slower than that in all is not", async () => {
+    server.handler = (_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.write("<html>half a page");
+    };
+    const stalled = await failureOf(fetchText(open({ idleTimeoutMs: 200 }), "a", signal()));
+    expect(stalled).toMatchObject({ kind: "timeout", retryable: true });
+    expect(stalled.message).toMatch(/no byte of the body for FETCH_IDLE_TIMEOUT_MS/);
+
+    // Eight chunks 100 ms apart: 800 ms in all, never 200 ms without a byte.
+    server.handler = (_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(`chunk ${sent} `);
+        if (++sent === 8) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 100);
+    };
+    expect(await fetchText(open({ idleTimeoutMs: 200 }), "a", signal())).toBe(
+      Array.from({ length: 8 }, (_, k) => `chunk ${k} `).join(""),
+    );
+  }, 5_000);
 
   it("refuses a declared content-length over the cap without reading it", async () => {
     let closed = false;
