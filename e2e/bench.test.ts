@@ -26,7 +26,7 @@ afterAll(async () => {
   rmSync(out, { recursive: true, force: true });
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
-  for (const side of ["baseline", "porter", "archive_off", "faults"]) await admin.query(`DROP DATABASE IF EXISTS "${prefix}_${side}" WITH (FORCE)`);
+  for (const side of ["baseline", "grouped", "porter", "archive_off", "faults"]) await admin.query(`DROP DATABASE IF EXISTS "${prefix}_${side}" WITH (FORCE)`);
   await admin.end();
 });
 
@@ -66,8 +66,10 @@ describe("npm run bench", () => {
       docs: number;
       porter: Side;
       baseline: Side;
+      grouped: Side;
       withFaults: Side;
       ratio: number;
+      groupedRatio: number;
       faultMix: number;
       faultRatio: number;
       archive: { pages: number; documents: number; rawBytes: number; storedBytes: number; rawBytesPerDocument: number; storedBytesPerDocument: number };
@@ -80,7 +82,7 @@ describe("npm run bench", () => {
       replayRatio: number;
     };
     expect(result.docs).toBe(DOCS);
-    for (const side of [result.porter, result.baseline, result.withFaults, result.archiveOff]) {
+    for (const side of [result.porter, result.baseline, result.grouped, result.withFaults, result.archiveOff]) {
       expect(side).toMatchObject({ docs: DOCS, failed: 0 });
       expect(side.docsPerSecond).toBeGreaterThan(0);
       expect(side.postgresTransactions).toBeGreaterThan(0);
@@ -89,18 +91,22 @@ describe("npm run bench", () => {
       expect(result.porter.processes[group]?.cpuSeconds).toBeGreaterThan(0);
     }
     expect(result.baseline.processes.baseline?.peakRssMb).toBeGreaterThan(0);
-    // One transaction per document for the baseline; group commit for Porter.
+    expect(result.grouped.processes.baseline?.peakRssMb).toBeGreaterThan(0);
+    // One transaction per document for the per-document baseline; groups for the other, and group commit for Porter.
     expect(result.baseline.postgresTransactions).toBeGreaterThanOrEqual(DOCS);
+    expect(result.grouped.postgresTransactions).toBeLessThan(DOCS / 2);
     // The faulty run retried: its failed attempts were written to the ledger.
     expect(result.withFaults.postgresTransactions).toBeGreaterThan(result.porter.postgresTransactions);
     expect(result.faultMix).toBe(0.1);
     expect(result.ratio).toBeCloseTo(result.porter.docsPerSecond / result.baseline.docsPerSecond, 1);
+    expect(result.groupedRatio).toBeCloseTo(result.porter.docsPerSecond / result.grouped.docsPerSecond, 1);
     expect(result.faultRatio).toBeCloseTo(result.withFaults.docsPerSecond / result.porter.docsPerSecond, 1);
 
     // Every cold run asks for each document once; the faulty one asks again for what failed.
     expect(result.porter.documentRequests).toBe(DOCS);
     expect(result.archiveOff.documentRequests).toBe(DOCS);
     expect(result.baseline.documentRequests).toBe(DOCS);
+    expect(result.grouped.documentRequests).toBe(DOCS);
     expect(result.withFaults.documentRequests).toBeGreaterThan(DOCS);
 
     // The cold run kept one page per document; ARCHIVE=off ran on a database of its own.
@@ -126,8 +132,12 @@ describe("npm run bench", () => {
 
     const markdown = readFileSync(`${out}/latest.md`, "utf8");
     expect(stdout).toBe(markdown);
-    expect(markdown).toContain(`| docs/s | ${result.porter.docsPerSecond} | ${result.withFaults.docsPerSecond} | ${result.baseline.docsPerSecond} |`);
+    expect(markdown).toContain(
+      `| docs/s | ${result.porter.docsPerSecond} | ${result.withFaults.docsPerSecond} | ${result.baseline.docsPerSecond} | ${result.grouped.docsPerSecond} |`,
+    );
     expect(markdown).toContain(`**Porter ÷ baseline: ${result.ratio}×** docs/s.`);
+    expect(markdown).toContain(`**Porter ÷ grouped baseline: ${result.groupedRatio}×** docs/s.`);
+    expect(markdown).toMatch(/\| CPU per document, all processes \| \d+\.\d{3} ms \|/);
     expect(markdown).toContain(`**With 10% transient faults ÷ without: ${result.faultRatio}×** docs/s.`);
     expect(markdown).toContain(`| document requests to the simulator | ${DOCS} | ${DOCS} | 0 | ${touched} | 0 |`);
     expect(markdown).toContain(`**ARCHIVE=on ÷ ARCHIVE=off: ${result.archiveRatio}×** docs/s`);
@@ -135,5 +145,30 @@ describe("npm run bench", () => {
     expect(markdown).toContain(`**--changed, nothing changed: 0 document requests**`);
     expect(markdown).toContain(`**--changed, 1% touched: ${touched} document requests**`);
     expect(markdown).toContain(`**--from-archive: 0 document requests, ${result.replay.docsPerSecond} docs/s, ${result.replayRatio}× the cold run**`);
+
+    // The baselines do the same work as a cold run of Porter (the one with ARCHIVE=off: the first
+    // one's target holds the re-runs too): the same documents, attachments and succeeded ledger rows.
+    const contents = async (side: string) => {
+      const url = new URL(POSTGRES_URL);
+      url.pathname = `/${prefix}_${side}`;
+      const db = new pg.Client({ connectionString: url.toString() });
+      await db.connect();
+      try {
+        const { rows } = await db.query<{ digest: string }>(
+          `SELECT md5(string_agg(d.legacy_id || d.title || d.body || d.tags::text || d.updated_at::text || coalesce(a.attachments, ''), ',' ORDER BY d.legacy_id))
+                  || ':' || (SELECT count(*) FROM service_imports WHERE status = 'succeeded') AS digest
+             FROM documents d
+             LEFT JOIN LATERAL (SELECT string_agg(name || url || size_bytes, ',' ORDER BY position) AS attachments
+                                  FROM document_attachments WHERE document_id = d.id) a ON true`,
+        );
+        return rows[0]?.digest;
+      } finally {
+        await db.end();
+      }
+    };
+    const cold = await contents("archive_off");
+    expect(cold).toMatch(new RegExp(`:${DOCS}$`));
+    expect(await contents("baseline")).toBe(cold);
+    expect(await contents("grouped")).toBe(cold);
   }, 270_000);
 });

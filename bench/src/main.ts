@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: Porter against the baseline script, one run each, on the
- * same simulator process (no faults, pages rendered ahead), the same
+ * `npm run bench`: Porter against two no-queue loaders (baseline.ts: one
+ * statement per document, and 100 documents per statement), one run each, on
+ * the same simulator process (no faults, pages rendered ahead), the same
  * Postgres, and a fresh database each. Writes bench/results/<time>.json and
  * bench/results/latest.md, and prints the table.
  *
@@ -22,7 +23,7 @@
  *                    [--out DIR] [--db-prefix NAME]
  *
  * --out (default bench/results) and --db-prefix (default porter_bench: the
- * databases are NAME_baseline, NAME_porter, NAME_archive_off and NAME_faults,
+ * databases are NAME_baseline, NAME_grouped, NAME_porter, NAME_archive_off and NAME_faults,
  * kept afterwards for a look) let a test run it small without touching the
  * committed results.
  */
@@ -123,8 +124,11 @@ async function startSim(options: { faultMix?: number; touch?: number } = {}): Pr
   };
 }
 
-async function runBaseline(sim: Sim): Promise<SideResult> {
-  const url = await recreateDatabase(`${DB_PREFIX}_baseline`, POSTGRES);
+type BaselineMode = "per-document" | "grouped";
+
+/** One of the no-queue loaders (baseline.ts) on a fresh database of its own. */
+async function runBaseline(sim: Sim, mode: BaselineMode): Promise<SideResult> {
+  const url = await recreateDatabase(`${DB_PREFIX}_${mode === "grouped" ? "grouped" : "baseline"}`, POSTGRES);
   const before = await commits(url);
   const served = await documentsServed(sim.url);
   const sampler = new ProcessSampler();
@@ -132,13 +136,13 @@ async function runBaseline(sim: Sim): Promise<SideResult> {
   sampler.add("postgres", () => pidsOf("postgres"));
   const backends = targetBackends(url);
   sampler.add("postgresTarget", backends.pids);
-  const proc = spawnNode(BASELINE, [sim.url, url, flags["baseline-concurrency"] as string]);
+  const proc = spawnNode(BASELINE, [sim.url, url, mode, flags["baseline-concurrency"] as string]);
   sampler.add("baseline", () => [proc.child.pid as number]);
   sampler.start();
   const code = await proc.exited;
   const processes = sampler.stop();
   await backends.stop();
-  if (code !== 0) throw failure("the baseline", code, proc.stderr());
+  if (code !== 0) throw failure(`the ${mode} baseline`, code, proc.stderr());
   const out = JSON.parse(proc.stdout().trim()) as {
     docs: number;
     failed: number;
@@ -311,6 +315,7 @@ const source = sourceState();
 const sim = await startSim();
 let porter: SideResult;
 let baseline: SideResult | undefined;
+let grouped: SideResult | undefined;
 let archive: ArchiveFigures;
 let archiveOff: SideResult | undefined;
 let changedUnchanged: SideResult | undefined;
@@ -319,8 +324,12 @@ let replay: SideResult | undefined;
 // The target of the cold run, which the re-runs read and write again.
 const target = await recreateDatabase(`${DB_PREFIX}_porter`, POSTGRES);
 try {
-  baseline = flags["no-baseline"] ? undefined : await runBaseline(sim);
-  if (baseline) note("baseline", baseline);
+  if (!flags["no-baseline"]) {
+    baseline = await runBaseline(sim, "per-document");
+    note("baseline, per document", baseline);
+    grouped = await runBaseline(sim, "grouped");
+    note("baseline, grouped", grouped);
+  }
   porter = await measurePorter({ label: "cold", database: target, sim });
   note("porter", porter);
   archive = await archiveFigures(target);
@@ -395,6 +404,8 @@ const result: BenchResult = {
   porter,
   baseline,
   ratio: ratio(porter, baseline),
+  grouped,
+  groupedRatio: ratio(porter, grouped),
   faultMix: withFaults ? FAULT_MIX : undefined,
   withFaults,
   faultRatio: ratio(withFaults, porter),

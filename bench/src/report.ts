@@ -47,8 +47,14 @@ export interface BenchResult {
   prerender: boolean;
   /** The cold run (workers with ARCHIVE=on). */
   porter: SideResult;
+  /** The per-document loader: one statement per document (baseline.ts per-document). */
   baseline: SideResult | undefined;
+  /** porter ÷ baseline docs/s. */
   ratio: number | undefined;
+  /** The grouped loader: 100 documents per statement (baseline.ts grouped); absent in older results. */
+  grouped?: SideResult | undefined;
+  /** porter ÷ grouped docs/s. */
+  groupedRatio?: number | undefined;
   /** Share of documents failing transiently in the faulty Porter run (absent: not run). */
   faultMix?: number | undefined;
   withFaults?: SideResult | undefined;
@@ -95,7 +101,8 @@ export function renderMarkdown(r: BenchResult): string {
   const sides: Column[] = [
     ["Porter", r.porter],
     ...(r.withFaults ? [[`Porter, ${pct(r.faultMix ?? 0)} transient faults`, r.withFaults] as Column] : []),
-    [`baseline (one transaction per document, ${r.baselineConcurrency ?? 100} at a time)`, r.baseline],
+    [`baseline: one statement per document, ${r.baselineConcurrency ?? 100} at a time`, r.baseline],
+    ...(r.grouped ? [["baseline: grouped, 100 documents per statement", r.grouped] as Column] : []),
   ];
   const lines = [
     `Benchmark of ${r.date} — ${r.docs} documents, Porter ${r.workers} workers × concurrency ${r.concurrency}, ` +
@@ -117,9 +124,12 @@ export function renderMarkdown(r: BenchResult): string {
         : []),
       ["Redis peak memory", (s) => (s.redisPeakMb === undefined ? "—" : `${s.redisPeakMb} MB`)],
       ["Postgres transactions", (s) => String(s.postgresTransactions)],
+      ["CPU per document, all processes", cpuPerDocument],
     ]),
     "",
     r.ratio === undefined ? "" : `**Porter ÷ baseline: ${r.ratio}×** docs/s.`,
+    "",
+    r.groupedRatio === undefined ? "" : `**Porter ÷ grouped baseline: ${r.groupedRatio}×** docs/s.`,
     "",
     r.faultRatio === undefined ? "" : `**With ${pct(r.faultMix ?? 0)} transient faults ÷ without: ${r.faultRatio}×** docs/s.`,
     "",
@@ -155,6 +165,7 @@ function rerunSection(r: BenchResult): string[] {
       ["CPU: Redis", cpuOnly("redis")],
       ["CPU: simulator", cpuOnly("simulator")],
       ["Postgres transactions", (s) => String(s.postgresTransactions)],
+      ["CPU per document, all processes", cpuPerDocument],
     ]),
     "",
   ];
@@ -196,6 +207,15 @@ function rerunSection(r: BenchResult): string[] {
     );
   }
   return lines;
+}
+
+/** CPU seconds of every process group (Postgres once: all of its processes) per document finished, in ms. */
+function cpuPerDocument(side: SideResult): string {
+  const total = Object.entries(side.processes)
+    .filter(([group]) => group !== "postgresTarget")
+    .reduce((sum, [, g]) => sum + g.cpuSeconds, 0);
+  const finished = side.docs + side.failed + (side.skipped ?? 0);
+  return finished === 0 ? "—" : `${((total * 1000) / finished).toFixed(3)} ms`;
 }
 
 const cpuOnly = (group: string) => (side: SideResult) => {
