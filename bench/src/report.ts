@@ -101,7 +101,7 @@ export function renderMarkdown(r: BenchResult): string {
   const sides: Column[] = [
     ["Porter", r.porter],
     ...(r.withFaults ? [[`Porter, ${pct(r.faultMix ?? 0)} transient faults`, r.withFaults] as Column] : []),
-    [`baseline: one statement per document, ${r.baselineConcurrency ?? 100} at a time`, r.baseline],
+    [`baseline: one statement per document, ${r.baselineConcurrency ?? 100} fetched at a time`, r.baseline],
     ...(r.grouped ? [["baseline: grouped, 100 documents per statement", r.grouped] as Column] : []),
   ];
   const lines = [
