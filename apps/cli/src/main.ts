@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "@porter/config";
 import { dashboardCommand } from "./commands/dashboard.js";
@@ -12,11 +13,20 @@ import { requeueCommand } from "./commands/requeue.js";
 import { rollbackCommand } from "./commands/rollback.js";
 import { verifyCommand } from "./commands/verify.js";
 import { resumeCommand } from "./commands/resume.js";
+import { runsCommand } from "./commands/runs.js";
 import { archiveExportCommand, archiveStatsCommand } from "./commands/archive.js";
 import { EXIT, UsageError } from "./exit-codes.js";
-import { failureKind, runId, runIdOrLatest, wholeNumber } from "./options.js";
+import { failureKind, runIdOrLatest, wholeNumber } from "./options.js";
 
 let exitCode: number = EXIT.ok;
+// `porter failures … | head -1`: a reader that went away is no error; what is left unsaid is dropped.
+const quietOnClosedPipe = (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(exitCode);
+  throw err;
+};
+process.stdout.on("error", quietOnClosedPipe);
+process.stderr.on("error", quietOnClosedPipe);
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 /** Runs a command and keeps its exit code; errors are handled in one place below. */
 const act =
   <A extends unknown[]>(fn: (...args: A) => Promise<number | void>) =>
@@ -26,6 +36,7 @@ const act =
 
 const program = new Command("porter")
   .description("Migrate every document of a legacy HTTP service into Postgres through a BullMQ queue.")
+  .version(version, "-V, --version", "print Porter's version")
   .showHelpAfterError()
   .exitOverride();
 
@@ -61,9 +72,16 @@ program
   );
 
 program
+  .command("runs")
+  .description("the runs, newest first: status, counts, pace, start and end")
+  .option("--limit <n>", "at most this many runs", wholeNumber(1), 20)
+  .option("--json", "one JSON object per run, per line", false)
+  .action(act((opts: { limit: number; json: boolean }) => runsCommand(opts)));
+
+program
   .command("status")
   .description("a run's counts by status, and failures by kind")
-  .argument("<runId>", "the run", runId)
+  .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
   .option("--json", "print one JSON object", false)
   .action(act((id: string, opts: { json: boolean }) => statusCommand(id, opts)));
 
@@ -78,7 +96,7 @@ program
 program
   .command("failures")
   .description("a run's failed documents: legacy id, kind, stage, attempts, message (and stack trace with --json)")
-  .argument("<runId>", "the run", runId)
+  .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
   .option("--kind <kind>", "only this failure kind", failureKind)
   .option("--json", "one JSON object per failure, per line", false)
   .action(act((id: string, opts: { kind?: string; json: boolean }) => failuresCommand(id, opts)));
@@ -86,21 +104,21 @@ program
 program
   .command("requeue")
   .description("put a run's failed documents back in the queue, attempts from 0")
-  .argument("<runId>", "the run", runId)
+  .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
   .option("--kind <kind>", "only failures of this kind", failureKind)
   .action(act((id: string, opts: { kind?: string }) => requeueCommand(id, opts)));
 
 program
   .command("rollback")
   .description("delete every document a run wrote, remove its jobs, mark its ledger rows rolled_back")
-  .argument("<runId>", "the run", runId)
+  .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
   .option("--yes", "really do it (without: say what would be deleted, exit 2)", false)
   .action(act((id: string, opts: { yes: boolean }) => rollbackCommand(id, opts)));
 
 program
   .command("verify")
   .description("list the legacy service again and compare with the target: missing, failed, extra, stale")
-  .argument("<runId>", "the run", runId)
+  .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
   .option("--json", "print one JSON object", false)
   .action(act((id: string, opts: { json: boolean }) => verifyCommand(id, opts)));
 

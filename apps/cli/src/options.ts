@@ -22,12 +22,6 @@ export function rate(value: string): number {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Commander parser for a run id. */
-export function runId(value: string): string {
-  if (!UUID.test(value)) throw new InvalidArgumentError(`expected a run id (a UUID), got "${value}"`);
-  return value.toLowerCase();
-}
-
 /** Commander parser for a run id, or `latest` for the newest run. */
 export function runIdOrLatest(value: string): string {
   if (value === "latest") return value;

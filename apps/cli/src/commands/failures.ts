@@ -21,12 +21,12 @@ function textOf(f: FailureRow): string {
  * a time (memory stays flat). Text: legacy id, kind, stage, attempts, then
  * the message. `--json`: one JSON object per line, stack trace included.
  */
-export async function failuresCommand(runId: string, flags: FailuresFlags): Promise<number> {
+export async function failuresCommand(which: string, flags: FailuresFlags): Promise<number> {
   const config = loadConfig();
   const session = openOperatorSession(config);
   const { pool } = session.connections;
   try {
-    await requireRun(pool, config, runId);
+    const runId = (await requireRun(pool, config, which)).id;
     let after: string | undefined;
     let total = 0;
     for (;;) {

@@ -9,14 +9,15 @@ import { openOperatorSession, requireRun } from "../operator-session.js";
  * is `running` until they finish. Prints how many. Workers must be running
  * to do the work.
  */
-export async function requeueCommand(runId: string, flags: { kind?: string }): Promise<number> {
+export async function requeueCommand(which: string, flags: { kind?: string }): Promise<number> {
   const config = loadConfig();
   const session = openOperatorSession(config);
   try {
     if (flags.kind === "invalid_id") {
       throw new UsageError("invalid_id failures cannot be requeued: the listed id itself cannot be migrated; fix it at the source and start a new run");
     }
-    const run = await requireRun(session.connections.pool, config, runId);
+    const run = await requireRun(session.connections.pool, config, which);
+    const runId = run.id;
     if (!REQUEUEABLE_RUN_STATUSES.includes(run.status)) {
       throw new UsageError(`run ${runId} is ${run.status}: only a listing, running or completed run can be requeued`);
     }

@@ -17,12 +17,13 @@ function progressLine(p: RollbackProgress): string {
  * (@porter/runs), with a progress line on stderr at most once a second, then the
  * totals on stdout. Without --yes: what it would delete, and exit 2.
  */
-export async function rollbackCommand(runId: string, flags: { yes: boolean }): Promise<number> {
+export async function rollbackCommand(which: string, flags: { yes: boolean }): Promise<number> {
   const config = loadConfig();
   const session = openOperatorSession(config);
   const { pool } = session.connections;
   try {
-    const run = await requireRun(pool, config, runId);
+    const run = await requireRun(pool, config, which);
+    const runId = run.id;
     if (!flags.yes) {
       const footprint = await countRunFootprint(pool, runId);
       process.stdout.write(

@@ -4,12 +4,13 @@ import { openOperatorSession, requireRun } from "../operator-session.js";
 import { projectionText } from "../projection-text.js";
 
 /** `porter status <runId>`: counts by status, and failures by kind. */
-export async function statusCommand(runId: string, flags: { json: boolean }): Promise<number> {
+export async function statusCommand(which: string, flags: { json: boolean }): Promise<number> {
   const config = loadConfig();
   const session = openOperatorSession(config);
   const { pool } = session.connections;
   try {
-    const run = await requireRun(pool, config, runId);
+    const run = await requireRun(pool, config, which);
+    const runId = run.id;
     const progress = await session.runs.progress(runId);
     const kinds = await countFailuresByKind(pool, runId);
     const failuresByKind = Object.fromEntries(kinds.map(({ kind, count }) => [kind, count]));

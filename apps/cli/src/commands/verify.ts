@@ -19,11 +19,12 @@ function lines(name: string, meaning: string, d: DifferenceSample): string[] {
  * Exit 0 when they agree, 3 when they do not. `--json`: one object, with up
  * to 1,000 ids per class (the counts are exact).
  */
-export async function verifyCommand(runId: string, flags: { json: boolean }): Promise<number> {
+export async function verifyCommand(which: string, flags: { json: boolean }): Promise<number> {
   const config = loadConfig();
   const session = openOperatorSession(config, "verify");
   try {
-    const run = await requireRun(session.connections.pool, config, runId);
+    const run = await requireRun(session.connections.pool, config, which);
+    const runId = run.id;
     if (run.dryRun) throw new UsageError(`run ${run.id} is a dry run: it wrote nothing to compare; porter status ${run.id} shows what a real run would do`);
     const report = await session.runs.verify(run, { sampleSize: flags.json ? JSON_SAMPLE : TEXT_SAMPLE });
     if (flags.json) {
