@@ -102,8 +102,9 @@ describe("logs", () => {
 
     // Failing paths: the legacy service refuses a wrong token; a DATABASE_URL that does not parse.
     const refused = await porter(["run", "--limit", "5"], { LEGACY_TOKEN: WRONG_TOKEN, QUEUE_PREFIX: refusedQueue.prefix });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/401/);
+    // Found before the run starts: exit 4, the refusal and what to check.
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/refused the listing \(401\): check LEGACY_TOKEN/);
     const badUrl = await porter(["run"], { DATABASE_URL: `postgres://postgres:${PASSWORD}@127.0.0.1:99999/x` });
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toContain("DATABASE_URL: expected a URL");

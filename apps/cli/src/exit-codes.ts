@@ -7,6 +7,8 @@ export const EXIT = {
   usage: 2,
   /** The run finished, with failed documents; or `porter verify` found the target and the source differ. */
   failedDocuments: 3,
+  /** Postgres, Redis or the legacy service cannot be reached, or refuses (a line each says which, and the variable); nothing was started. */
+  unavailable: 4,
 } as const;
 
 /** Bad usage: wrong flag value, unknown run id. Exits 2. */

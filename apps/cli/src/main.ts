@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "@porter/config";
+import { ServiceUnavailable } from "@porter/runs";
 import { dashboardCommand } from "./commands/dashboard.js";
 import { demoCommand } from "./commands/demo.js";
 import { dbMigrateCommand } from "./commands/db-migrate.js";
@@ -149,6 +150,9 @@ try {
   } else if (err instanceof ConfigError || err instanceof UsageError) {
     process.stderr.write(`porter: ${err.message}\n`);
     exitCode = EXIT.usage;
+  } else if (err instanceof ServiceUnavailable) {
+    process.stderr.write(err.message.split("\n").map((line) => `porter: ${line}\n`).join(""));
+    exitCode = EXIT.unavailable;
   } else {
     process.stderr.write(`porter: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     exitCode = EXIT.error;

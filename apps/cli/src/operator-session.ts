@@ -1,7 +1,7 @@
 import type { Config } from "@porter/config";
 import { getRun, type Run } from "@porter/db";
 import { createLogger, type Logger } from "@porter/logger";
-import { createRunOperations, openConnections, type Connections, type RunOperations } from "@porter/runs";
+import { createRunOperations, openConnections, preflight, type Connections, type RunOperations, type Service } from "@porter/runs";
 import type pg from "pg";
 import { UsageError } from "./exit-codes.js";
 
@@ -17,10 +17,19 @@ export interface OperatorSession {
   close(): Promise<void>;
 }
 
-/** `name`: the logger's, on stderr. */
-export function openOperatorSession(config: Config, name = "porter"): OperatorSession {
+/**
+ * Checks first that the services in `needs` answer (ServiceUnavailable, exit
+ * 4, otherwise). `name`: the logger's, on stderr.
+ */
+export async function openOperatorSession(config: Config, needs: readonly Service[], name = "porter"): Promise<OperatorSession> {
   const logger = createLogger({ level: config.logLevel, name, fd: 2 });
   const connections = openConnections(config, { applicationName: "porter-cli" });
+  try {
+    await preflight(config, connections, needs);
+  } catch (err) {
+    await connections.close();
+    throw err;
+  }
   return {
     logger,
     connections,

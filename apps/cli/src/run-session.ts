@@ -2,7 +2,15 @@ import type { Config } from "@porter/config";
 import { enqueueRun } from "@porter/enqueuer";
 import { createLogger, type Logger } from "@porter/logger";
 import type { ImportQueue, RedisConnection } from "@porter/queue";
-import { createRunOperations, listPolicy, openConnections, StoreRetry, type RunOperations, type RunSummary } from "@porter/runs";
+import {
+  createRunOperations,
+  listPolicy,
+  openConnections,
+  StoreRetry,
+  type Connections,
+  type RunOperations,
+  type RunSummary,
+} from "@porter/runs";
 import { countFailuresByKind, type Run } from "@porter/db";
 import type { Source } from "@porter/source";
 import type pg from "pg";
@@ -14,6 +22,8 @@ import { projectionText } from "./projection-text.js";
 export interface RunSession {
   config: Config;
   logger: Logger;
+  /** What the fields below come from, opened on first use (what preflight checks). */
+  connections: Connections;
   pool: pg.Pool;
   connection: RedisConnection;
   queue: ImportQueue;
@@ -25,17 +35,29 @@ export interface RunSession {
 export function openRunSession(config: Config): RunSession {
   const logger = createLogger({ level: config.logLevel, name: "enqueuer", fd: 2 });
   const connections = openConnections(config, { applicationName: "porter-enqueuer", poolSize: 4, sourceConnections: 2 });
-  const { pool, redis, queue, source } = connections;
-  // BullMQ re-emits every failed reconnect here; the store calls report an
-  // outage themselves (one line when Redis goes, one when it is back).
-  queue.on("error", () => {});
+  let listening = false;
   return {
     config,
     logger,
-    pool,
-    connection: redis,
-    queue,
-    source,
+    connections,
+    // Opened on first use, after the preflight: a dead Redis is one line, not a client retrying behind it.
+    get pool() {
+      return connections.pool;
+    },
+    get connection() {
+      return connections.redis;
+    },
+    get queue() {
+      const queue = connections.queue;
+      // BullMQ re-emits every failed reconnect here; the store calls report an
+      // outage themselves (one line when Redis goes, one when it is back).
+      if (!listening) queue.on("error", () => {});
+      listening = true;
+      return queue;
+    },
+    get source() {
+      return connections.source;
+    },
     runs: createRunOperations(config, { connections, logger }),
     close: () => connections.close(),
   };

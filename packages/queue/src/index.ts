@@ -16,4 +16,5 @@ export { addLedgerJobs } from "./ledger-jobs.js";
 export { jobPresence, type JobPresence } from "./job-presence.js";
 export { removeRunJobs, type RemovedJobs } from "./remove-run-jobs.js";
 export { RedisLease } from "./lease.js";
+export { pingRedis } from "./ping-redis.js";
 export { checkEvictionPolicy, readEvictionPolicy, type CheckLogger, type CheckOptions, type EvictionPolicy } from "./check-redis.js";

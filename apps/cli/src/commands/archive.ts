@@ -12,7 +12,7 @@ function mib(bytes: number): string {
 /** `porter archive stats`: what the page archive holds. */
 export async function archiveStatsCommand(flags: { json: boolean }): Promise<number> {
   const config = loadConfig();
-  const session = openOperatorSession(config);
+  const session = await openOperatorSession(config, ["archive"]);
   try {
     const stats = await archiveStats(session.connections.archive);
     if (flags.json) {
@@ -33,7 +33,7 @@ export async function archiveStatsCommand(flags: { json: boolean }): Promise<num
 export async function archiveExportCommand(dir: string): Promise<number> {
   const config = loadConfig();
   const target = resolve(dir);
-  const session = openOperatorSession(config);
+  const session = await openOperatorSession(config, ["archive"]);
   try {
     const tty = process.stderr.isTTY;
     const result = await exportArchive(session.connections.archive, target, {

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { loadConfig } from "@porter/config";
 import { migrateDatabase } from "@porter/db";
 import { startLegacySim } from "@porter/legacy-sim";
+import { openConnections, preflight } from "@porter/runs";
 import { runCommand } from "./run.js";
 
 const PORTER = fileURLToPath(new URL("../../bin/porter.js", import.meta.url));
@@ -20,6 +21,9 @@ export interface DemoFlags {
  */
 export async function demoCommand(flags: DemoFlags): Promise<number> {
   const config = loadConfig();
+  // Redis first: the run checks the rest, but a dead Redis should not wait for a migration and a simulator.
+  const connections = openConnections(config, { applicationName: "porter-demo" });
+  await preflight(config, connections, ["redis"]).finally(() => connections.close());
   await migrateDatabase(config.databaseUrl);
   const sim = await startLegacySim({ docs: flags.docs, port: 0 });
   process.stderr.write(`legacy service: ${sim.url} (${flags.docs} documents)\n`);

@@ -23,7 +23,7 @@ function textOf(f: FailureRow): string {
  */
 export async function failuresCommand(which: string, flags: FailuresFlags): Promise<number> {
   const config = loadConfig();
-  const session = openOperatorSession(config);
+  const session = await openOperatorSession(config, ["postgres"]);
   const { pool } = session.connections;
   try {
     const runId = (await requireRun(pool, config, which)).id;

@@ -11,7 +11,7 @@ import { openOperatorSession, requireRun } from "../operator-session.js";
  */
 export async function requeueCommand(which: string, flags: { kind?: string }): Promise<number> {
   const config = loadConfig();
-  const session = openOperatorSession(config);
+  const session = await openOperatorSession(config, ["postgres", "redis"]);
   try {
     if (flags.kind === "invalid_id") {
       throw new UsageError("invalid_id failures cannot be requeued: the listed id itself cannot be migrated; fix it at the source and start a new run");

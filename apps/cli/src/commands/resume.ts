@@ -1,5 +1,6 @@
 import { loadConfig } from "@porter/config";
 import { checkEvictionPolicy } from "@porter/queue";
+import { preflight } from "@porter/runs";
 import { UsageError } from "../exit-codes.js";
 import { requireRun } from "../operator-session.js";
 import { listAndFollow, openRunSession } from "../run-session.js";
@@ -14,7 +15,10 @@ export async function resumeCommand(id: string, flags: { follow: boolean; json: 
   const config = loadConfig();
   const session = openRunSession(config);
   try {
+    await preflight(config, session.connections, ["postgres", "redis"]);
     const run = await requireRun(session.pool, config, id);
+    // Still listing: a replay lists the run it replays and reads the archive, any other run the legacy service.
+    if (run.status === "listing") await preflight(config, session.connections, [run.source === "archive" ? "archive" : "legacy"]);
     if (run.status === "rolled_back" || run.status === "cancelled") {
       throw new UsageError(`run ${run.id} is ${run.status}; start a new one with porter run`);
     }

@@ -19,7 +19,7 @@ function progressLine(p: RollbackProgress): string {
  */
 export async function rollbackCommand(which: string, flags: { yes: boolean }): Promise<number> {
   const config = loadConfig();
-  const session = openOperatorSession(config);
+  const session = await openOperatorSession(config, ["postgres", "redis"]);
   const { pool } = session.connections;
   try {
     const run = await requireRun(pool, config, which);

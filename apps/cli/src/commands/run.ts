@@ -1,7 +1,7 @@
 import { loadConfig, redactUrl, type Config } from "@porter/config";
 import { createRun } from "@porter/db";
 import { checkEvictionPolicy } from "@porter/queue";
-import { ReplayRefused } from "@porter/runs";
+import { preflight, ReplayRefused } from "@porter/runs";
 import { UsageError } from "../exit-codes.js";
 import { listAndFollow, openRunSession } from "../run-session.js";
 
@@ -30,6 +30,8 @@ export async function runCommand(flags: RunFlags, config: Config = loadConfig())
   if (flags.of !== undefined && flags.fromArchive !== true) throw new UsageError("--of names the run to replay: use it with --from-archive");
   const session = openRunSession(config);
   try {
+    // Before the run exists: a command that cannot go on leaves nothing behind (exit 4, a line per service).
+    await preflight(config, session.connections, ["postgres", "redis", flags.fromArchive === true ? "archive" : "legacy"]);
     let replayOf: string | null = null;
     if (flags.fromArchive === true) {
       try {

@@ -67,7 +67,7 @@ function cellsOf(line: RunLine): string[] {
 /** `porter runs [--json] [--limit N]`: the runs, newest first, with status, counts, pace, start and end. */
 export async function runsCommand(flags: { json: boolean; limit: number }): Promise<number> {
   const config = loadConfig();
-  const session = openOperatorSession(config);
+  const session = await openOperatorSession(config, ["postgres"]);
   try {
     const runs = await listRuns(session.connections.pool, flags.limit);
     const lines: RunLine[] = [];

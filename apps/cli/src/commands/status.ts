@@ -6,7 +6,7 @@ import { projectionText } from "../projection-text.js";
 /** `porter status <runId>`: counts by status, and failures by kind. */
 export async function statusCommand(which: string, flags: { json: boolean }): Promise<number> {
   const config = loadConfig();
-  const session = openOperatorSession(config);
+  const session = await openOperatorSession(config, ["postgres"]);
   const { pool } = session.connections;
   try {
     const run = await requireRun(pool, config, which);

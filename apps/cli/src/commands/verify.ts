@@ -21,7 +21,7 @@ function lines(name: string, meaning: string, d: DifferenceSample): string[] {
  */
 export async function verifyCommand(which: string, flags: { json: boolean }): Promise<number> {
   const config = loadConfig();
-  const session = openOperatorSession(config, "verify");
+  const session = await openOperatorSession(config, ["postgres", "legacy"], "verify");
   try {
     const run = await requireRun(session.connections.pool, config, which);
     const runId = run.id;
