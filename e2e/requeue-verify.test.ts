@@ -3,6 +3,7 @@ import { createCorpus, type FaultName } from "@porter/legacy-sim";
 import {
   createTestDatabase,
   createTestQueue,
+  freePort,
   runPorter,
   spawnPorter,
   startLegacySimProcess,
@@ -14,9 +15,10 @@ import {
 import { diffTarget, expectedOutcome } from "./corpus-check.js";
 import { documentsByRun, e2eEnv, ledgerCounts, parseSummary, runRow } from "./run-check.js";
 
-// Fix what failed, then prove the result. Three simulators over the same
-// corpus (same seed): one whose documents fail for good (404, broken JSON),
-// the same with its faults cleared, and the same with some documents edited
+// Fix what failed, then prove the result. The legacy service, at one address
+// throughout (a run reads the service it was started against), serves the same
+// corpus (same seed) three ways in turn: with documents that fail for good
+// (404, broken JSON), with its faults cleared, and with some documents edited
 // since (updatedAt a day later).
 const DOCS = 1_500;
 const SEED = 17;
@@ -46,11 +48,10 @@ interface VerifyReport {
 describe("requeue and verify", () => {
   let db: TestDatabase;
   let queue: TestQueue;
-  const sims: PorterProcess[] = [];
   const workers: PorterProcess[] = [];
-  let faultyUrl: string;
-  let cleanUrl: string;
-  let touchedUrl: string;
+  let port: number;
+  let sim: PorterProcess | undefined;
+  let legacyUrl: string;
   const faulty = createCorpus({ docs: DOCS, seed: SEED, faults: FAULTS });
   const clean = createCorpus({ docs: DOCS, seed: SEED });
   const touched = createCorpus({ docs: DOCS, seed: SEED, touched: TOUCHED });
@@ -68,20 +69,23 @@ describe("requeue and verify", () => {
   beforeAll(async () => {
     db = await createTestDatabase("porter_requeue");
     queue = createTestQueue("porter_requeue");
-    const base = ["--docs", String(DOCS), "--seed", String(SEED)];
-    const faultArgs = Object.entries(FAULTS).flatMap(([name, rate]) => [`--${name}`, String(rate)]);
-    const started = await Promise.all([
-      startLegacySimProcess([...base, ...faultArgs]),
-      startLegacySimProcess(base),
-      startLegacySimProcess([...base, "--touch", String(TOUCHED)]),
-    ]);
-    [faultyUrl, cleanUrl, touchedUrl] = started.map((s) => s.url) as [string, string, string];
-    sims.push(...started.map((s) => s.process));
+    port = await freePort();
   });
+
+  const BASE = ["--docs", String(DOCS), "--seed", String(SEED)];
+  const FAULTY = Object.entries(FAULTS).flatMap(([name, rate]) => [`--${name}`, String(rate)]);
+  const TOUCH = ["--touch", String(TOUCHED)];
+  /** The legacy service, as it is now: the simulator at `port` is stopped and started again with `args`. */
+  const serve = async (args: string[]) => {
+    await sim?.stop();
+    const started = await startLegacySimProcess([...BASE, ...args, "--port", String(port)]);
+    sim = started.process;
+    legacyUrl = started.url;
+  };
 
   afterAll(async () => {
     await stopWorkers();
-    await Promise.allSettled(sims.map((s) => s.stop()));
+    await sim?.stop();
     await queue?.drop();
     await db?.drop();
   });
@@ -92,15 +96,16 @@ describe("requeue and verify", () => {
     expect(notFound.length).toBeGreaterThan(0);
     expect(expected.failed.size).toBeGreaterThan(notFound.length);
 
-    startWorkers(faultyUrl);
-    const run = await runPorter(["run", "--follow", "--json"], env(faultyUrl));
+    await serve(FAULTY);
+    startWorkers(legacyUrl);
+    const run = await runPorter(["run", "--follow", "--json"], env(legacyUrl));
     expect(run.code, run.stderr).toBe(3);
     const summary = parseSummary(run.stdout);
     expect(summary).toMatchObject({ status: "completed", listed: DOCS, failed: expected.failed.size });
     const runId = summary.runId;
 
     // porter failures: every failure once, with its kind, stage, attempts and stack trace.
-    const listed = await runPorter(["failures", runId, "--json"], env(faultyUrl));
+    const listed = await runPorter(["failures", runId, "--json"], env(legacyUrl));
     expect(listed.code, listed.stderr).toBe(0);
     const failures = listed.stdout.trim().split("\n").map((line) => JSON.parse(line) as FailureLine);
     expect(new Map(failures.map((f) => [f.legacyId, f.kind]))).toEqual(expected.failed);
@@ -109,26 +114,25 @@ describe("requeue and verify", () => {
       expect(f.message).toBeTruthy();
       expect(f.stacktrace).toContain("ImportFailure");
     }
-    const oneKind = await runPorter(["failures", runId, "--kind", "not_found"], env(faultyUrl));
+    const oneKind = await runPorter(["failures", runId, "--kind", "not_found"], env(legacyUrl));
     expect(oneKind.code, oneKind.stderr).toBe(0);
     expect(oneKind.stdout).toContain(`${notFound.length} failed documents of kind not_found in run ${runId}`);
     expect(oneKind.stdout).toContain(JSON.stringify(notFound[0]));
 
     // verify against the faulty service: the failed documents are reported as such, nothing else.
-    const before = await runPorter(["verify", runId, "--json"], env(faultyUrl));
+    const before = await runPorter(["verify", runId, "--json"], env(legacyUrl));
     expect(before.code, before.stderr).toBe(3);
     const report = JSON.parse(before.stdout) as VerifyReport;
     expect(report).toMatchObject({ agree: false, listed: DOCS, missing: { count: 0 }, extra: { count: 0 }, stale: { count: 0 } });
     expect(report.failed.count).toBe(expected.failed.size);
     expect(new Set(report.failed.ids)).toEqual(new Set(expected.failed.keys()));
 
-    // The legacy service is fixed: workers now talk to the clean simulator.
-    await stopWorkers();
-    startWorkers(cleanUrl);
+    // The legacy service is fixed: the same address now serves the corpus without its faults.
+    await serve([]);
 
     // One kind first: only those come back, attempts from 0, the run running again until they finish.
     const completedAt = (await runRow(db.pool, runId)).finishedAt;
-    const first = await runPorter(["requeue", runId, "--kind", "not_found"], env(cleanUrl));
+    const first = await runPorter(["requeue", runId, "--kind", "not_found"], env(legacyUrl));
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain(`${notFound.length} failed documents of kind not_found requeued`);
     // Nobody follows the run: the reconciler completes it again.
@@ -139,7 +143,7 @@ describe("requeue and verify", () => {
     expect(await ledgerCounts(db.pool, runId)).toMatchObject({ failed: expected.failed.size - notFound.length, pending: 0 });
 
     // Then the rest.
-    const rest = await runPorter(["requeue", runId], env(cleanUrl));
+    const rest = await runPorter(["requeue", runId], env(legacyUrl));
     expect(rest.code, rest.stderr).toBe(0);
     expect(rest.stdout).toContain(`${expected.failed.size - notFound.length} failed documents requeued`);
     await waitCompleted(runId);
@@ -154,21 +158,20 @@ describe("requeue and verify", () => {
     for (const row of rows) expect(row).toEqual({ attempts: 1, error_kind: null });
     expect(await diffTarget(db.pool, clean, expectedOutcome(clean))).toEqual([]);
     expect(await documentsByRun(db.pool)).toEqual({ [runId]: DOCS });
-    const nothingLeft = await runPorter(["failures", runId], env(cleanUrl));
+    const nothingLeft = await runPorter(["failures", runId], env(legacyUrl));
     expect(nothingLeft.stdout).toContain(`0 failed documents in run ${runId}`);
 
-    const after = await runPorter(["verify", runId], env(cleanUrl));
+    const after = await runPorter(["verify", runId], env(legacyUrl));
     expect(after.code, after.stdout + after.stderr).toBe(0);
     expect(after.stdout).toContain(`${DOCS} documents listed; the target agrees with the legacy service`);
   }, 300_000);
 
   it("verify finds a document deleted by hand, one changed at the source, and one the source no longer lists", async () => {
-    await stopWorkers();
-    startWorkers(cleanUrl);
-    const run = await runPorter(["run", "--follow", "--json"], env(cleanUrl));
+    await serve([]);
+    const run = await runPorter(["run", "--follow", "--json"], env(legacyUrl));
     expect(run.code, run.stderr).toBe(0);
     const runId = parseSummary(run.stdout).runId;
-    const agree = await runPorter(["verify", runId, "--json"], env(cleanUrl));
+    const agree = await runPorter(["verify", runId, "--json"], env(legacyUrl));
     expect(agree.code, agree.stderr).toBe(0);
     expect(JSON.parse(agree.stdout)).toMatchObject({ agree: true, listed: DOCS });
 
@@ -181,11 +184,12 @@ describe("requeue and verify", () => {
       [runId],
     );
     // At the source: some documents edited since the run.
+    await serve(TOUCH);
     const changed = Array.from({ length: DOCS }, (_, i) => i).filter((i) => touched.touched(i)).map((i) => touched.id(i));
     expect(changed.length).toBeGreaterThan(0);
     const stale = changed.filter((id) => id !== gone).sort();
 
-    const differ = await runPorter(["verify", runId, "--json"], env(touchedUrl));
+    const differ = await runPorter(["verify", runId, "--json"], env(legacyUrl));
     expect(differ.code, differ.stderr).toBe(3);
     const report = JSON.parse(differ.stdout) as VerifyReport;
     expect(report).toMatchObject({
@@ -199,14 +203,14 @@ describe("requeue and verify", () => {
     });
     expect([...report.stale.ids].sort()).toEqual(stale);
 
-    const text = await runPorter(["verify", runId], env(touchedUrl));
+    const text = await runPorter(["verify", runId], env(legacyUrl));
     expect(text.code).toBe(3);
     expect(text.stdout).toContain(`1 missing, 0 failed, 1 extra, ${stale.length} stale`);
     expect(text.stdout).toContain(JSON.stringify(gone));
   }, 240_000);
 
   it("refuses an unknown run and bad flags with exit code 2", async () => {
-    const e = env(cleanUrl);
+    const e = env(legacyUrl);
     const unknown = "00000000-0000-4000-8000-000000000000";
     const unknownRun = [
       ["failures", unknown],

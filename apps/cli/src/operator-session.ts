@@ -1,7 +1,8 @@
-import type { Config } from "@porter/config";
+import { redactUrl, type Config } from "@porter/config";
 import { getRun, type Run } from "@porter/db";
 import { createLogger, type Logger } from "@porter/logger";
 import { createRunOperations, openConnections, preflight, type Connections, type RunOperations, type Service } from "@porter/runs";
+import { sameServiceUrl } from "@porter/source";
 import type pg from "pg";
 import { UsageError } from "./exit-codes.js";
 
@@ -44,4 +45,16 @@ export async function requireRun(pool: pg.Pool, config: Config, id: string | "la
   if (run) return run;
   const database = new URL(config.databaseUrl).pathname.slice(1);
   throw new UsageError(id === "latest" ? `no run yet in ${database}` : `no run ${id} in ${database}`);
+}
+
+/**
+ * The configuration to read `run`'s legacy service with: the LEGACY_URL the
+ * run was started against (it is recorded on the run), which a line on
+ * stderr names when it is not this process's.
+ */
+export function configForRun(config: Config, run: Run): Config {
+  const url = run.options.legacyUrl;
+  if (typeof url !== "string" || sameServiceUrl(url, config.legacyUrl)) return config;
+  process.stderr.write(`run ${run.id} was started against the legacy service at ${url}: reading it there, not at LEGACY_URL=${redactUrl(config.legacyUrl)}\n`);
+  return { ...config, legacyUrl: url };
 }

@@ -31,13 +31,16 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
     statementTimeoutMs: config.jobTimeoutMs,
     applicationName: "porter-worker",
   });
-  const source = createHttpSource({
-    url: config.legacyUrl,
-    token: config.legacyToken,
-    connections: config.workerConcurrency,
-    maxPageBytes: config.maxPageBytes,
-    idleTimeoutMs: config.fetchIdleTimeoutMs,
-  });
+  // The token, limits and timeouts are this process's; the URL is a run's (see createRunSources).
+  const openLegacy = (url: string) =>
+    createHttpSource({
+      url,
+      token: config.legacyToken,
+      connections: config.workerConcurrency,
+      maxPageBytes: config.maxPageBytes,
+      idleTimeoutMs: config.fetchIdleTimeoutMs,
+    });
+  const source = openLegacy(config.legacyUrl);
   // The archive's own database, when it has one: a few connections, a short insert per page.
   const archiveStore =
     config.archiveDatabaseUrl === undefined
@@ -48,7 +51,13 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
           statementTimeoutMs: config.jobTimeoutMs,
           applicationName: "porter-worker-archive",
         });
-  const sources = createRunSources({ pool, legacy: source, archive: archiveStore ?? pool, keepPages: config.archive });
+  const sources = createRunSources({
+    pool,
+    legacy: source,
+    legacyAt: { url: config.legacyUrl, open: openLegacy, logger },
+    archive: archiveStore ?? pool,
+    keepPages: config.archive,
+  });
   // Before waiting for Redis, so /readyz can say that Redis is what is missing.
   const observability = await startObservability(config, logger);
   void checkEvictionPolicy(connection, logger);
@@ -92,7 +101,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<void> {
       logger.warn({ inFlight: observability.inFlight() }, "grace period over: exiting with jobs in flight; other workers will take them back");
       process.exit(1);
     }
-    await Promise.allSettled([source.close(), pool.end(), archiveStore?.end(), connection.quit(), observability.close()]);
+    await Promise.allSettled([source.close(), sources.close(), pool.end(), archiveStore?.end(), connection.quit(), observability.close()]);
     logger.info("stopped");
   };
   process.on("SIGTERM", () => stop("SIGTERM"));

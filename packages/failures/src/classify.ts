@@ -27,6 +27,10 @@ export function failureFromHttpStatus(
   }
   if (status >= 500) return new ImportFailure("http_5xx", `${context}: legacy service answered ${status}`, { stage });
   if (status === 408) return new ImportFailure("timeout", `${context}: legacy service answered 408`, { stage });
+  // The token is each process's own (LEGACY_TOKEN): a refusal most often means it is missing or wrong there.
+  if (status === 401 || status === 403) {
+    return new ImportFailure("http_4xx", `${context}: legacy service answered ${status}: check LEGACY_TOKEN`, { stage });
+  }
   return new ImportFailure("http_4xx", `${context}: legacy service answered ${status}`, { stage });
 }
 

@@ -4,8 +4,6 @@ import { failureFromHttpStatus, ImportFailure, parseRetryAfter } from "../src/in
 describe("failureFromHttpStatus", () => {
   it.each([
     [404, "not_found", false],
-    [401, "http_4xx", false],
-    [403, "http_4xx", false],
     [400, "http_4xx", false],
     [408, "timeout", true],
     [429, "rate_limited", true],
@@ -19,6 +17,12 @@ describe("failureFromHttpStatus", () => {
     expect(failure.retryable).toBe(retryable);
     expect(failure.stage).toBe("fetch");
     expect(failure.message).toBe(`GET document "d1": legacy service answered ${status}`);
+  });
+
+  it.each([401, 403])("%i says to check LEGACY_TOKEN", (status) => {
+    const failure = failureFromHttpStatus(status, 'GET document "d1"');
+    expect(failure).toMatchObject({ kind: "http_4xx", retryable: false });
+    expect(failure.message).toBe(`GET document "d1": legacy service answered ${status}: check LEGACY_TOKEN`);
   });
 
   it("429 with Retry-After in seconds carries the wait in ms", () => {

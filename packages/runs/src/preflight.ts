@@ -101,9 +101,8 @@ async function legacyProblem(connections: Connections, url: string): Promise<str
   } catch (err) {
     if (!(err instanceof ImportFailure)) return `the legacy service at ${at} cannot list: ${messageOf(err)}`;
     if (err.kind === "network") return `cannot reach the legacy service at ${at}: ${CONNECTION_WORDS[codeOf(err.cause) ?? ""] ?? err.message}`;
-    if (err.kind === "http_4xx" && / answered (401|403)$/.test(err.message)) {
-      return `the legacy service at ${at} refused the listing (${/\d{3}$/.exec(err.message)?.[0]}): check LEGACY_TOKEN`;
-    }
+    const refused = / answered (401|403)\b/.exec(err.message);
+    if (err.kind === "http_4xx" && refused) return `the legacy service at ${at} refused the listing (${refused[1]}): check LEGACY_TOKEN`;
     if (err.kind === "http_4xx" || err.kind === "not_found") return `the legacy service at ${at} cannot list: ${err.message}; check LEGACY_URL`;
     return undefined;
   }

@@ -39,6 +39,20 @@ export function normalizeBasePath(basePath: string): string {
   return trimmed === "" || trimmed.startsWith("/") ? trimmed : `/${trimmed}`;
 }
 
+/**
+ * Whether two legacy URLs name the same service, as createHttpSource reads
+ * them: the same origin and base path, trailing slashes aside. A URL that
+ * does not parse equals only itself.
+ */
+export function sameServiceUrl(a: string, b: string): boolean {
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    return x.origin === y.origin && normalizeBasePath(x.pathname) === normalizeBasePath(y.pathname);
+  } catch {
+    return a === b;
+  }
+}
+
 /** `${basePath}/documents/${id as one encoded segment}`, e.g. `/api/documents/a%20b%2Fc`. */
 export function documentPath(basePath: string, id: string): string {
   return `${normalizeBasePath(basePath)}/documents/${encodePathSegment(id)}`;

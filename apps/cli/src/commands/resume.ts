@@ -2,7 +2,7 @@ import { loadConfig } from "@porter/config";
 import { checkEvictionPolicy } from "@porter/queue";
 import { preflight } from "@porter/runs";
 import { UsageError } from "../exit-codes.js";
-import { requireRun } from "../operator-session.js";
+import { configForRun, requireRun } from "../operator-session.js";
 import { listAndFollow, openRunSession } from "../run-session.js";
 
 /**
@@ -13,12 +13,18 @@ import { listAndFollow, openRunSession } from "../run-session.js";
  */
 export async function resumeCommand(id: string, flags: { follow: boolean; json: boolean }): Promise<number> {
   const config = loadConfig();
-  const session = openRunSession(config);
+  let session = openRunSession(config);
   try {
     await preflight(config, session.connections, ["postgres", "redis"]);
     const run = await requireRun(session.pool, config, id);
+    // The legacy service the run was started against, whatever this process's LEGACY_URL says.
+    const own = configForRun(config, run);
+    if (own !== config) {
+      await session.close();
+      session = openRunSession(own);
+    }
     // Still listing: a replay lists the run it replays and reads the archive, any other run the legacy service.
-    if (run.status === "listing") await preflight(config, session.connections, [run.source === "archive" ? "archive" : "legacy"]);
+    if (run.status === "listing") await preflight(own, session.connections, [run.source === "archive" ? "archive" : "legacy"]);
     if (run.status === "rolled_back" || run.status === "cancelled") {
       throw new UsageError(`run ${run.id} is ${run.status}; start a new one with porter run`);
     }

@@ -1,7 +1,7 @@
 import { loadConfig } from "@porter/config";
 import type { DifferenceSample } from "@porter/db";
 import { EXIT, UsageError } from "../exit-codes.js";
-import { openOperatorSession, requireRun } from "../operator-session.js";
+import { configForRun, openOperatorSession, requireRun } from "../operator-session.js";
 
 /** Ids shown per class of difference: a few on a terminal, more in JSON. */
 const TEXT_SAMPLE = 20;
@@ -21,11 +21,14 @@ function lines(name: string, meaning: string, d: DifferenceSample): string[] {
  */
 export async function verifyCommand(which: string, flags: { json: boolean }): Promise<number> {
   const config = loadConfig();
-  const session = await openOperatorSession(config, ["postgres", "legacy"], "verify");
+  let session = await openOperatorSession(config, ["postgres"], "verify");
   try {
     const run = await requireRun(session.connections.pool, config, which);
     const runId = run.id;
     if (run.dryRun) throw new UsageError(`run ${run.id} is a dry run: it wrote nothing to compare; porter status ${run.id} shows what a real run would do`);
+    // Listed again where the run was started, whatever this process's LEGACY_URL says.
+    await session.close();
+    session = await openOperatorSession(configForRun(config, run), ["legacy"], "verify");
     const report = await session.runs.verify(run, { sampleSize: flags.json ? JSON_SAMPLE : TEXT_SAMPLE });
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);
