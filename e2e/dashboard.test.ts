@@ -59,10 +59,10 @@ describe("the dashboard in a browser", () => {
     await worker.stop();
     await faulty.process.stop();
 
-    // The legacy service is fixed: same corpus, no fault.
-    const fixed = await startLegacySimProcess(["--docs", String(DOCS), "--seed", String(SEED)]);
+    // The legacy service is fixed: same address (the run reads the service it was started
+    // against), same corpus, no fault.
+    const fixed = await startLegacySimProcess(["--docs", String(DOCS), "--seed", String(SEED), "--port", new URL(faulty.url).port]);
     processes.push(fixed.process);
-    env.LEGACY_URL = fixed.url;
     processes.push(spawnPorter(["worker"], env));
 
     ({ process: dashboard, url: baseUrl } = await startDashboard({ ...env, DASHBOARD_PASSWORD: PASSWORD }));
