@@ -1,5 +1,6 @@
 import cliProgress from "cli-progress";
 import type { RunProgress } from "@porter/runs";
+import type { LogSink } from "./log-sink.js";
 
 export interface ProgressView {
   update(progress: RunProgress): void;
@@ -13,40 +14,59 @@ function duration(ms: number | undefined): string {
 }
 
 /**
- * A live bar on a terminal (done/total, docs/s, ETA, failures); elsewhere a
- * plain line every 10 s, so CI logs and pipes stay readable.
+ * The words after the bar. While the run is still listing its total is not
+ * known, so it says how many are done and how many are listed so far
+ * instead of a fraction that would read as nearly done.
  */
-export function createProgressView(stream: NodeJS.WriteStream = process.stderr): ProgressView {
+export function progressText(p: RunProgress): string {
+  const done = p.succeeded + p.failed + p.skipped;
+  const count = p.listing ? `${done} done, ${p.listed} listed so far (listing…)` : `${done}/${p.listed}`;
+  return `${count}${p.dryRun ? " (dry run)" : ""} | ${p.docsPerSecond.toFixed(0)} docs/s | ETA ${duration(p.etaMs)} | failed ${p.failed}`;
+}
+
+const BAR_WIDTH = 30;
+
+/** A bar of at most BAR_WIDTH that leaves the text its room in `width` columns; none when there is no room. */
+export function progressLine(p: RunProgress, width: number): string {
+  const text = progressText(p);
+  const room = Math.max(0, Math.min(BAR_WIDTH, width - text.length - 2));
+  if (room === 0) return text.slice(0, Math.max(1, width - 1));
+  const done = p.succeeded + p.failed + p.skipped;
+  const share = p.listing || p.listed === 0 ? 0 : Math.min(1, done / p.listed);
+  const filled = Math.round(room * share);
+  return `${"█".repeat(filled)}${"░".repeat(room - filled)} ${text}`;
+}
+
+/**
+ * A live bar on a terminal (done/total, docs/s, ETA, failures), fitted to
+ * its width, with the log lines of `logs` written above it while it is
+ * drawn; elsewhere a plain line every 10 s, so CI logs and pipes stay readable.
+ */
+export function createProgressView(stream: NodeJS.WriteStream = process.stderr, logs?: LogSink): ProgressView {
   if (stream.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        stream,
-        format: "{bar} {value}/{total}{listing} | {rate} docs/s | ETA {eta_text} | failed {failed}",
-        hideCursor: true,
-        barsize: 30,
-        fps: 5,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    let started = false;
+    let latest: RunProgress | undefined;
+    const bars = new cliProgress.MultiBar({
+      stream,
+      format: (_options, params) => (latest === undefined ? "" : progressLine(latest, params.maxWidth)),
+      hideCursor: true,
+      fps: 5,
+    });
+    let bar: cliProgress.SingleBar | undefined;
     return {
       update(p) {
-        const payload = {
-          rate: p.docsPerSecond.toFixed(0),
-          eta_text: duration(p.etaMs),
-          failed: p.failed,
-          listing: `${p.listing ? " (listing…)" : ""}${p.dryRun ? " (dry run)" : ""}`,
-        };
-        const done = p.succeeded + p.failed + p.skipped;
-        if (!started) {
-          bar.start(Math.max(p.listed, 1), done, payload);
-          started = true;
+        latest = p;
+        if (bar === undefined) {
+          bar = bars.create(1, 0);
+          logs?.route((line) => bars.log(line.endsWith("\n") ? line : `${line}\n`));
         }
-        bar.setTotal(Math.max(p.listed, 1));
-        bar.update(done, payload);
+        // The value only makes the bar redraw; the line itself is drawn from `latest`.
+        bar.update(p.succeeded + p.failed + p.skipped + (p.listing ? 0.5 : 0));
       },
       stop() {
-        if (started) bar.stop();
+        if (bar === undefined) return;
+        bars.update();
+        bars.stop();
+        logs?.route(undefined);
       },
     };
   }
@@ -56,11 +76,7 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
       const now = Date.now();
       if (now - last < 10_000 && p.status !== "completed") return;
       last = now;
-      const done = p.succeeded + p.failed + p.skipped;
-      stream.write(
-        `progress${p.dryRun ? " (dry run)" : ""}: ${done}/${p.listed}${p.listing ? " (listing…)" : ""} ${p.docsPerSecond.toFixed(0)} docs/s, ` +
-          `ETA ${duration(p.etaMs)}, failed ${p.failed}\n`,
-      );
+      stream.write(`progress: ${progressText(p)}\n`);
     },
     stop() {},
   };

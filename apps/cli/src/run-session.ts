@@ -15,6 +15,7 @@ import { countFailuresByKind, type Run } from "@porter/db";
 import type { Source } from "@porter/source";
 import type pg from "pg";
 import { EXIT } from "./exit-codes.js";
+import { stderrLogs, type LogSink } from "./log-sink.js";
 import { createProgressView } from "./progress.js";
 import { projectionText } from "./projection-text.js";
 
@@ -22,6 +23,8 @@ import { projectionText } from "./projection-text.js";
 export interface RunSession {
   config: Config;
   logger: Logger;
+  /** Where the logger's lines go: stderr, or above the progress bar while one is drawn. */
+  logs: LogSink;
   /** What the fields below come from, opened on first use (what preflight checks). */
   connections: Connections;
   pool: pg.Pool;
@@ -33,12 +36,14 @@ export interface RunSession {
 }
 
 export function openRunSession(config: Config): RunSession {
-  const logger = createLogger({ level: config.logLevel, name: "enqueuer", fd: 2 });
+  const logs = stderrLogs;
+  const logger = createLogger({ level: config.logLevel, name: "enqueuer", destination: logs });
   const connections = openConnections(config, { applicationName: "porter-enqueuer", poolSize: 4, sourceConnections: 2 });
   let listening = false;
   return {
     config,
     logger,
+    logs,
     connections,
     // Opened on first use, after the preflight: a dead Redis is one line, not a client retrying behind it.
     get pool() {
@@ -140,7 +145,7 @@ export async function listAndFollow(session: RunSession, run: Run, flags: ListFl
       }
       return listed.listingError === null ? EXIT.ok : EXIT.failedDocuments;
     }
-    const view = createProgressView();
+    const view = createProgressView(process.stderr, session.logs);
     try {
       const [, summary] = await Promise.all([
         listing,

@@ -23,6 +23,8 @@ export interface LoggerOptions {
   name: string;
   /** File descriptor the JSON lines go to: 1 (stdout, the default) or 2 (stderr, for commands whose stdout is their result). */
   fd?: 1 | 2;
+  /** Where the lines go instead of `fd`: anything with a synchronous write (the CLI's, which draws them above its progress bar). */
+  destination?: { write(line: string): void };
 }
 
 /**
@@ -38,6 +40,6 @@ export function createLogger(options: LoggerOptions): Logger {
       redact: { paths: REDACT, censor: "[redacted]" },
       base: { pid: process.pid },
     },
-    pino.destination({ dest: options.fd ?? 1, sync: true }),
+    options.destination ?? pino.destination({ dest: options.fd ?? 1, sync: true }),
   );
 }

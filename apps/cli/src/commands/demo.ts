@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "@porter/config";
 import { migrateDatabase } from "@porter/db";
 import { startLegacySim } from "@porter/legacy-sim";
 import { openConnections, preflight } from "@porter/runs";
+import { stderrLogs } from "../log-sink.js";
 import { runCommand } from "./run.js";
 
 const PORTER = fileURLToPath(new URL("../../bin/porter.js", import.meta.url));
@@ -32,7 +34,12 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   const workers: ChildProcess[] = [];
   try {
     for (let i = 0; i < flags.workers; i++) {
-      workers.push(spawn(process.execPath, [PORTER, "worker"], { env, stdio: ["ignore", "inherit", "inherit"] }));
+      const worker = spawn(process.execPath, [PORTER, "worker"], { env, stdio: ["ignore", "pipe", "pipe"] });
+      // Their lines go where the run's own do: above the progress bar while it is drawn.
+      for (const output of [worker.stdout, worker.stderr]) {
+        createInterface({ input: output, crlfDelay: Infinity }).on("line", (line) => stderrLogs.write(`${line}\n`));
+      }
+      workers.push(worker);
     }
     process.stderr.write(`${flags.workers} workers × concurrency ${config.workerConcurrency}\n`);
     return await runCommand({ follow: true, json: false }, { ...config, legacyUrl: sim.url });

@@ -56,7 +56,8 @@ export async function runCommand(flags: RunFlags, config: Config = loadConfig())
       },
       { replayOf, changedOnly: flags.changed === true, dryRun: flags.dryRun === true },
     );
-    session.logger.info({ runId: run.id, replayOf }, "run started");
+    // debug: the line below says it for people; a JSON line among the human output is noise.
+    session.logger.debug({ runId: run.id, replayOf }, "run started");
     const kind = `${run.dryRun ? " (dry run: nothing is written to the target)" : ""}${replayOf === null ? "" : `: a replay of run ${replayOf} from the archive`}`;
     process.stderr.write(`run ${run.id} started${kind}\n`);
     return await listAndFollow(session, run, flags);
