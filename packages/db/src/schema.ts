@@ -48,6 +48,10 @@ export const importRuns = pgTable("import_runs", {
   startedAt: tstz("started_at").notNull().defaultNow(),
   listedAt: tstz("listed_at"),
   finishedAt: tstz("finished_at"),
+  /** Milliseconds the run spent working in its spans that ended (started or requeued, to completed): its pace is per working time, not per age. */
+  activeMs: bigint("active_ms", { mode: "number" }).notNull().default(0),
+  /** When the current span began, if a requeue reopened the completed run; null: at started_at. */
+  resumedAt: tstz("resumed_at"),
   updatedAt: tstz("updated_at").notNull().defaultNow(),
 });
 

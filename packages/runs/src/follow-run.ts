@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { completeRunIfDone, countByStatus, countProjections, getRun, type ProjectionCounts, type RunStatus } from "@porter/db";
+import { completeRunIfDone, countByStatus, countProjections, getRun, type ProjectionCounts, type Run, type RunStatus } from "@porter/db";
 import { sleep } from "./sleep.js";
 import type { StoreRetry } from "./store-retry.js";
 
@@ -46,20 +46,31 @@ export interface RunSummary {
 
 const FINAL: ReadonlySet<RunStatus> = new Set(["completed", "cancelled", "rolled_back"]);
 
+/**
+ * How long the run has been at work: the spans that ended (active_ms) and the
+ * one going on, so the hour a completed run sat idle before a requeue does not
+ * count in its pace. A run that ended otherwise (rolled back, cancelled) and
+ * never completed counts from its start to its end.
+ */
+function workingMs(run: Run): number {
+  if (run.status === "listing" || run.status === "running") {
+    return run.activeMs + (Date.now() - Date.parse(run.resumedAt ?? run.startedAt));
+  }
+  if (run.activeMs > 0) return run.activeMs;
+  return (run.finishedAt ? Date.parse(run.finishedAt) : Date.now()) - Date.parse(run.startedAt);
+}
+
 /** A run's progress now; completes the run when nothing is left to do. */
 export async function readProgress(pool: pg.Pool, runId: string): Promise<RunProgress> {
   const [run, counts] = await Promise.all([getRun(pool, runId), countByStatus(pool, runId)]);
   if (!run) throw new Error(`run ${runId} does not exist`);
   const projection = run.dryRun ? await countProjections(pool, runId) : null;
-  let status = run.status;
-  let finishedAt = run.finishedAt;
-  if (status === "running" && counts.pending === 0 && counts.running === 0 && (await completeRunIfDone(pool, runId))) {
-    const done = await getRun(pool, runId);
-    status = done?.status ?? status;
-    finishedAt = done?.finishedAt ?? finishedAt;
+  let now = run;
+  if (run.status === "running" && counts.pending === 0 && counts.running === 0 && (await completeRunIfDone(pool, runId))) {
+    now = (await getRun(pool, runId)) ?? run;
   }
-  const started = Date.parse(run.startedAt);
-  const elapsedMs = Math.max(1, (finishedAt ? Date.parse(finishedAt) : Date.now()) - started);
+  const status = now.status;
+  const elapsedMs = Math.max(1, workingMs(now));
   // Skipped documents are finished too: a changed-only run goes at the pace of its listing.
   const finished = counts.succeeded + counts.failed + counts.skipped;
   const docsPerSecond = (finished / elapsedMs) * 1000;
@@ -108,11 +119,43 @@ export interface FollowOptions {
   stores?: StoreRetry;
 }
 
-/** Polls the ledger until the run is completed, cancelled or rolled back. */
+/** How far back the follower's ETA looks: the pace of the last 10 s, not of the whole run. */
+export const RECENT_MS = 10_000;
+
+/**
+ * The pace of the last RECENT_MS, from the follower's own readings of the
+ * documents finished. Undefined until a second has passed since the first reading.
+ */
+export class RecentPace {
+  private readonly readings: { at: number; finished: number }[] = [];
+
+  /** Documents per second over the readings of the last RECENT_MS, this one included. */
+  add(at: number, finished: number): number | undefined {
+    this.readings.push({ at, finished });
+    // Keep one reading at or before the window's start, so the window is full once it can be.
+    while (this.readings.length > 2 && (this.readings[1] as { at: number }).at <= at - RECENT_MS) this.readings.shift();
+    const first = this.readings[0] as { at: number; finished: number };
+    if (at - first.at < 1_000) return undefined;
+    return ((finished - first.finished) / (at - first.at)) * 1000;
+  }
+}
+
+/**
+ * Polls the ledger until the run is completed, cancelled or rolled back. The
+ * ETA it reports comes from the recent pace (RecentPace): the documents left
+ * at the pace of the last 10 s, unknown while nothing finishes (retries
+ * waiting out their backoff) rather than a stale or zero guess.
+ */
 export async function followRun(pool: pg.Pool, runId: string, options: FollowOptions = {}): Promise<RunSummary> {
+  const pace = new RecentPace();
   for (;;) {
     const read = () => readProgress(pool, runId);
     const progress = await (options.stores ? options.stores.postgres(read, options.signal) : read());
+    const recent = pace.add(Date.now(), progress.succeeded + progress.failed + progress.skipped);
+    if (recent !== undefined && !progress.listing) {
+      const left = progress.pending + progress.running;
+      progress.etaMs = left === 0 ? 0 : recent > 0 ? (left / recent) * 1000 : undefined;
+    }
     options.onProgress?.(progress);
     if (FINAL.has(progress.status)) return toSummary(progress);
     await sleep(options.intervalMs ?? 1_000, options.signal);

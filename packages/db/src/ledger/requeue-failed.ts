@@ -52,6 +52,8 @@ export async function requeueFailed(db: Queryable, runId: string, kind?: string)
      ), reopened AS (
        UPDATE import_runs
           SET status = CASE WHEN status = 'completed' THEN 'running'::run_status ELSE status END,
+              -- a completed run starts a new span of work; one still going keeps its own
+              resumed_at = CASE WHEN status = 'completed' THEN now() ELSE resumed_at END,
               finished_at = NULL, updated_at = now()
         WHERE id = $1 AND EXISTS (SELECT 1 FROM requeued)
      )

@@ -1,7 +1,8 @@
 import type { Run } from "./types.js";
 
 export const RUN_COLUMNS = `id, status, cursor, listed, listing_error, options, source, replay_of, changed_only, dry_run,
-  started_at::text AS started_at, listed_at::text AS listed_at, finished_at::text AS finished_at`;
+  started_at::text AS started_at, listed_at::text AS listed_at, finished_at::text AS finished_at,
+  active_ms, resumed_at::text AS resumed_at`;
 
 export function toRun(row: Record<string, unknown>): Run {
   return {
@@ -18,5 +19,7 @@ export function toRun(row: Record<string, unknown>): Run {
     startedAt: row.started_at as string,
     listedAt: row.listed_at as string | null,
     finishedAt: row.finished_at as string | null,
+    activeMs: Number(row.active_ms),
+    resumedAt: row.resumed_at as string | null,
   };
 }

@@ -26,4 +26,8 @@ export interface Run {
   startedAt: string;
   listedAt: string | null;
   finishedAt: string | null;
+  /** Milliseconds of work in the spans that ended (see import_runs.active_ms). */
+  activeMs: number;
+  /** When the current span of work began, if a requeue reopened the run; null: at startedAt. */
+  resumedAt: string | null;
 }
