@@ -17,6 +17,7 @@ import { resumeCommand } from "./commands/resume.js";
 import { runsCommand } from "./commands/runs.js";
 import { archiveExportCommand, archiveStatsCommand } from "./commands/archive.js";
 import { EXIT, UsageError } from "./exit-codes.js";
+import { addFaultOptions, faultsFrom } from "./fault-options.js";
 import { failureKind, runIdOrLatest, wholeNumber } from "./options.js";
 
 let exitCode: number = EXIT.ok;
@@ -135,12 +136,17 @@ archive
   .argument("<dir>", "a new or empty directory")
   .action(act((dir: string) => archiveExportCommand(dir)));
 
-program
-  .command("demo")
-  .description("migrate a demo corpus from the simulator with worker processes, with a progress bar")
-  .option("--docs <n>", "documents in the demo corpus", wholeNumber(1), 20_000)
-  .option("--workers <n>", "worker processes", wholeNumber(1), 2)
-  .action(act((opts: { docs: number; workers: number }) => demoCommand(opts)));
+addFaultOptions(
+  program
+    .command("demo")
+    .description("migrate a demo corpus from the simulator with worker processes, with a progress bar; the simulator's fault flags make documents fail")
+    .option("--docs <n>", "documents in the demo corpus", wholeNumber(1), 20_000)
+    .option("--workers <n>", "worker processes", wholeNumber(1), 2),
+).action(
+  act((opts: { docs: number; workers: number } & Record<string, unknown>) =>
+    demoCommand({ docs: opts.docs, workers: opts.workers, faults: faultsFrom(opts) }),
+  ),
+);
 
 try {
   await program.parseAsync(process.argv);

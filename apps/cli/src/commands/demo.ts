@@ -4,8 +4,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "@porter/config";
 import { migrateDatabase } from "@porter/db";
-import { startLegacySim } from "@porter/legacy-sim";
+import { startLegacySim, type FaultName } from "@porter/legacy-sim";
 import { openConnections, preflight } from "@porter/runs";
+import { EXIT } from "../exit-codes.js";
 import { stderrLogs } from "../log-sink.js";
 import { runCommand } from "./run.js";
 
@@ -14,6 +15,8 @@ const PORTER = fileURLToPath(new URL("../../bin/porter.js", import.meta.url));
 export interface DemoFlags {
   docs: number;
   workers: number;
+  /** The simulator's faults and their rates (its flags: --not-found 0.05 …); none by default. */
+  faults?: Partial<Record<FaultName, number>>;
 }
 
 /**
@@ -27,8 +30,10 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   const connections = openConnections(config, { applicationName: "porter-demo" });
   await preflight(config, connections, ["redis"]).finally(() => connections.close());
   await migrateDatabase(config.databaseUrl);
-  const sim = await startLegacySim({ docs: flags.docs, port: 0 });
-  process.stderr.write(`legacy service: ${sim.url} (${flags.docs} documents)\n`);
+  const faults = flags.faults ?? {};
+  const sim = await startLegacySim({ docs: flags.docs, port: 0, faults });
+  const faultText = Object.entries(faults).map(([name, r]) => `${name} ${r}`).join(", ");
+  process.stderr.write(`legacy service: ${sim.url} (${flags.docs} documents${faultText === "" ? "" : `, faults: ${faultText}`})\n`);
   // METRICS_PORT 0: each worker its own free port (they would all want 9464 otherwise).
   const env = { ...process.env, LEGACY_URL: sim.url, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", METRICS_PORT: process.env.METRICS_PORT ?? "0" };
   const workers: ChildProcess[] = [];
@@ -42,7 +47,15 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
       workers.push(worker);
     }
     process.stderr.write(`${flags.workers} workers × concurrency ${config.workerConcurrency}\n`);
-    return await runCommand({ follow: true, json: false }, { ...config, legacyUrl: sim.url });
+    const code = await runCommand({ follow: true, json: false }, { ...config, legacyUrl: sim.url });
+    if (code === EXIT.failedDocuments) {
+      // The simulator goes with the demo; what failed stays in the ledger.
+      process.stderr.write(
+        "what failed, and why: porter failures latest; undo the run: porter rollback latest --yes " +
+          "(a requeue needs the legacy service: porter legacy-sim with the same flags, and workers pointed at it)\n",
+      );
+    }
+    return code;
   } finally {
     await Promise.all(
       workers.map(async (worker) => {

@@ -1,12 +1,8 @@
 import { Command } from "commander";
 import { loadConfig } from "@porter/config";
-import { FAULT_NAMES, FAULTS, startLegacySim, type FaultName } from "@porter/legacy-sim";
+import { startLegacySim } from "@porter/legacy-sim";
+import { addFaultOptions, faultsFrom } from "../fault-options.js";
 import { rate, wholeNumber } from "../options.js";
-
-/** Camel-case key commander gives a kebab-case flag (`rate-limit` → `rateLimit`). */
-function optionKey(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
 
 /** `porter legacy-sim`: the simulated legacy service, in the foreground. */
 export function legacySimCommand(): Command {
@@ -20,17 +16,9 @@ export function legacySimCommand(): Command {
     .option("--prerender", "render every page before listening (memory for speed)", false)
     .option("--too-large-bytes <n>", "size of the pages of the too-large fault", wholeNumber(1))
     .option("--touch <rate>", "documents edited since an earlier run with the same seed: updatedAt one day later (rate 0–1)", rate);
-  for (const name of FAULT_NAMES) {
-    const fault = FAULTS[name];
-    command.option(`--${fault.flag} <rate>`, `${fault.description} (rate 0–1)`, rate);
-  }
-  return command.action(async (opts: Record<string, unknown>) => {
+  return addFaultOptions(command).action(async (opts: Record<string, unknown>) => {
     const config = loadConfig();
-    const faults: Partial<Record<FaultName, number>> = {};
-    for (const name of FAULT_NAMES) {
-      const value = opts[optionKey(FAULTS[name].flag)];
-      if (typeof value === "number") faults[name] = value;
-    }
+    const faults = faultsFrom(opts);
     const sim = await startLegacySim({
       docs: opts.docs as number,
       port: opts.port as number,
