@@ -16,6 +16,7 @@ import { verifyCommand } from "./commands/verify.js";
 import { resumeCommand } from "./commands/resume.js";
 import { runsCommand } from "./commands/runs.js";
 import { archiveExportCommand, archiveStatsCommand } from "./commands/archive.js";
+import { cancelCommand } from "./commands/cancel.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { addFaultOptions, faultsFrom } from "./fault-options.js";
 import { failureKind, runIdOrLatest, wholeNumber } from "./options.js";
@@ -109,6 +110,12 @@ program
   .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
   .option("--kind <kind>", "only failures of this kind", failureKind)
   .action(act((id: string, opts: { kind?: string }) => requeueCommand(id, opts)));
+
+program
+  .command("cancel")
+  .description("stop a run that is listing or running: no further page, its waiting jobs removed, its unfinished documents cancelled")
+  .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
+  .action(act((id: string) => cancelCommand(id)));
 
 program
   .command("rollback")

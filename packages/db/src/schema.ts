@@ -24,7 +24,7 @@ export const runStatus = pgEnum("run_status", ["listing", "running", "completed"
 export const runSource = pgEnum("run_source", ["legacy", "archive"]);
 /** What a dry run found a real run would do with a document it fetched and validated. */
 export const importProjection = pgEnum("import_projection", ["new", "changed", "unchanged"]);
-export const importStatus = pgEnum("import_status", ["pending", "running", "succeeded", "failed", "rolled_back", "skipped"]);
+export const importStatus = pgEnum("import_status", ["pending", "running", "succeeded", "failed", "rolled_back", "skipped", "cancelled"]);
 
 /** One migration run: its listing checkpoint and its options. */
 export const importRuns = pgTable("import_runs", {

@@ -59,6 +59,8 @@ describe("countByStatus", () => {
     await setStatus(run.id, ["d7", "d8"], "failed", "not_found");
     await setStatus(run.id, ["d9"], "rolled_back");
     await check();
+    await setStatus(run.id, ["d10", "d11"], "cancelled");
+    await check();
     await setStatus(run.id, ids, "succeeded");
     await check();
     expect((await countByStatus(db.pool, run.id)).succeeded).toBe(20);
@@ -74,6 +76,7 @@ describe("countByStatus", () => {
       failed: 0,
       rolled_back: 0,
       skipped: 0,
+      cancelled: 0,
     });
   });
 

@@ -22,6 +22,8 @@ export interface RunProgress {
   /** Not fetched nor written: a changed-only run found them unchanged in the target. */
   skipped: number;
   rolledBack: number;
+  /** Left unfinished when the run was cancelled; `porter resume` takes them up again. */
+  cancelled: number;
   elapsedMs: number;
   docsPerSecond: number;
   /** Time left at the current pace; undefined while listing or before any progress. */
@@ -89,6 +91,7 @@ export async function readProgress(pool: pg.Pool, runId: string): Promise<RunPro
     failed: counts.failed,
     skipped: counts.skipped,
     rolledBack: counts.rolled_back,
+    cancelled: counts.cancelled,
     elapsedMs,
     docsPerSecond,
     etaMs: status === "listing" || docsPerSecond === 0 ? undefined : (left / docsPerSecond) * 1000,

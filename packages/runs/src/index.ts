@@ -8,6 +8,7 @@ export {
 } from "./operations.js";
 export { followRun, readProgress, toSummary, type FollowOptions, type RunProgress, type RunSummary } from "./follow-run.js";
 export { requeueRun, type RequeueResult, type RunOpsDeps } from "./requeue-run.js";
+export { cancelRun, reopenCancelledRun, type CancelResult } from "./cancel-run.js";
 export { rollbackRun, ROLLBACK_BATCH, type RollbackOptions, type RollbackProgress, type RollbackResult } from "./rollback-run.js";
 export { ReplayRefused, replayTarget, sourceOf } from "./replay.js";
 export { verifyRun, type VerifyDeps, type VerifyOptions, type VerifyReport } from "./verify-run.js";

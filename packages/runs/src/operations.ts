@@ -2,6 +2,7 @@ import type { Config } from "@porter/config";
 import type { Run } from "@porter/db";
 import type { Source } from "@porter/source";
 import type { Logger } from "@porter/logger";
+import { cancelRun, reopenCancelledRun, type CancelResult } from "./cancel-run.js";
 import type { Connections } from "./connections.js";
 import { followRun, readProgress, type FollowOptions, type RunProgress, type RunSummary } from "./follow-run.js";
 import type { ListPolicy } from "./list-page.js";
@@ -44,6 +45,10 @@ export interface RunOperations {
   follow(runId: string, options?: Omit<FollowOptions, "intervalMs">): Promise<RunSummary>;
   /** The run's failed documents (all, or one kind) back to `pending`, a new job each. */
   requeue(runId: string, kind?: string): Promise<RequeueResult>;
+  /** Stops a run that is listing or running: it and its unfinished rows `cancelled`, its jobs removed (see cancelRun). */
+  cancel(runId: string): Promise<CancelResult | undefined>;
+  /** A cancelled run taken up again: its cancelled rows pending with a job each (see reopenCancelledRun). */
+  reopenCancelled(runId: string): Promise<number>;
   /** The coordinated rollback (see rollbackRun). */
   rollback(runId: string, options?: { onProgress?: (progress: RollbackProgress) => void }): Promise<RollbackResult>;
   /** The run `porter run --from-archive --of <of>` replays, or ReplayRefused saying why not (see replayTarget). */
@@ -66,6 +71,8 @@ export function createRunOperations(config: Config, deps: RunOperationsDeps): Ru
     progress: (runId) => readProgress(connections.pool, runId),
     follow: (runId, options = {}) => followRun(connections.pool, runId, options),
     requeue: (runId, kind) => requeueRun(connections, runId, { kind, jobAttempts: config.jobAttempts }),
+    cancel: (runId) => cancelRun(connections, runId),
+    reopenCancelled: (runId) => reopenCancelledRun(connections, runId, { jobAttempts: config.jobAttempts }),
     rollback: (runId, options = {}) =>
       rollbackRun(connections, runId, { ...options, inFlightWaitMs: rollbackInFlightWaitMs(config) }),
     replayTarget: (of) => replayTarget(connections, of),

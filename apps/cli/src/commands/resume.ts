@@ -23,19 +23,26 @@ export async function resumeCommand(id: string, flags: { follow: boolean; json: 
       await session.close();
       session = openRunSession(own);
     }
-    // Still listing: a replay lists the run it replays and reads the archive, any other run the legacy service.
-    if (run.status === "listing") await preflight(own, session.connections, [run.source === "archive" ? "archive" : "legacy"]);
-    if (run.status === "rolled_back" || run.status === "cancelled") {
-      throw new UsageError(`run ${run.id} is ${run.status}; start a new one with porter run`);
+    if (run.status === "rolled_back") throw new UsageError(`run ${run.id} is rolled back; start a new one with porter run`);
+    // Still listing (or cancelled before its listing was over): a replay lists the run it replays and
+    // reads the archive, any other run the legacy service.
+    if (run.status === "listing" || (run.status === "cancelled" && run.listedAt === null)) {
+      await preflight(own, session.connections, [run.source === "archive" ? "archive" : "legacy"]);
     }
     await checkEvictionPolicy(session.connection, session.logger, { readyTimeoutMs: 5_000 });
+    let current = run;
+    if (run.status === "cancelled") {
+      const back = await session.runs.reopenCancelled(run.id);
+      current = await requireRun(session.pool, own, run.id);
+      process.stderr.write(`run ${run.id} was cancelled: ${back} unfinished documents are back in the queue\n`);
+    }
     process.stderr.write(
-      run.status === "listing"
-        ? `run ${run.id} resumed from its checkpoint (${run.listed} listed so far)\n`
-        : `run ${run.id} is ${run.status}: its listing is over\n`,
+      current.status === "listing"
+        ? `run ${current.id} resumed from its checkpoint (${current.listed} listed so far)\n`
+        : `run ${current.id} is ${current.status}: its listing is over\n`,
     );
-    const limit = typeof run.options.limit === "number" ? run.options.limit : undefined;
-    return await listAndFollow(session, run, { ...flags, limit });
+    const limit = typeof current.options.limit === "number" ? current.options.limit : undefined;
+    return await listAndFollow(session, current, { ...flags, limit });
   } finally {
     await session.close();
   }

@@ -25,6 +25,7 @@ export async function statusCommand(which: string, flags: { json: boolean }): Pr
         succeeded: progress.succeeded,
         failed: progress.failed,
         rolled_back: progress.rolledBack,
+        cancelled: progress.cancelled,
         skipped: progress.skipped,
       },
       failuresByKind,

@@ -18,7 +18,7 @@ export async function countByStatus(db: Queryable, runId: string): Promise<Statu
        FROM import_runs r
        LEFT JOIN LATERAL (
          SELECT status, count(*)::int AS n FROM service_imports
-          WHERE run_id = r.id AND status IN ('pending', 'running', 'failed', 'rolled_back', 'skipped') GROUP BY status
+          WHERE run_id = r.id AND status IN ('pending', 'running', 'failed', 'rolled_back', 'skipped', 'cancelled') GROUP BY status
        ) s ON true
       WHERE r.id = $1`,
     [runId],
@@ -31,6 +31,7 @@ export async function countByStatus(db: Queryable, runId: string): Promise<Statu
     failed: 0,
     rolled_back: 0,
     skipped: 0,
+    cancelled: 0,
   };
   let others = 0;
   for (const row of rows as { listed: number; status: ImportStatus | null; n: number | null }[]) {

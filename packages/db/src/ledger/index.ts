@@ -5,6 +5,7 @@ export { checkpointListing } from "./checkpoint-listing.js";
 export { stopListing } from "./stop-listing.js";
 export { recordFailure, type FailureRecord } from "./record-failure.js";
 export { completeRunIfDone } from "./complete-run-if-done.js";
+export { cancelRun, reopenCancelled } from "./cancel-run.js";
 export { countByStatus, type StatusCounts } from "./count-by-status.js";
 export { countFailuresByKind } from "./count-failures-by-kind.js";
 export { IMPORT_STATUSES, type ImportProjection, type ImportStatus, type Run, type RunSource, type RunStatus } from "./types.js";

@@ -3,10 +3,13 @@ export type RunStatus = "listing" | "running" | "completed" | "cancelled" | "rol
 export type RunSource = "legacy" | "archive";
 /** What a dry run found a real run would do with a document that would load. */
 export type ImportProjection = "new" | "changed" | "unchanged";
-/** `skipped`: a changed-only run found the document unchanged in the target and neither fetched nor wrote it. */
-export type ImportStatus = "pending" | "running" | "succeeded" | "failed" | "rolled_back" | "skipped";
+/**
+ * `skipped`: a changed-only run found the document unchanged in the target and neither fetched nor wrote it.
+ * `cancelled`: the run was cancelled before the document was finished (`porter resume` takes it up again).
+ */
+export type ImportStatus = "pending" | "running" | "succeeded" | "failed" | "rolled_back" | "skipped" | "cancelled";
 
-export const IMPORT_STATUSES: readonly ImportStatus[] = ["pending", "running", "succeeded", "failed", "rolled_back", "skipped"];
+export const IMPORT_STATUSES: readonly ImportStatus[] = ["pending", "running", "succeeded", "failed", "rolled_back", "skipped", "cancelled"];
 
 export interface Run {
   id: string;

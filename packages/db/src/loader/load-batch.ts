@@ -5,7 +5,7 @@ import { projectBatch } from "./project-batch.js";
 
 /**
  * Statement 1 of a group commit: for every input whose ledger row is not
- * rolled back, marks the row `succeeded` and upserts its document by
+ * rolled back or cancelled, marks the row `succeeded` and upserts its document by
  * legacy_id (through its key: legacy-key.ts). Returns (document id, ledger id) of what it loaded.
  * Arrays, one element per document, all the same length:
  * $1 ledger ids, $2 run ids, $3 legacy ids (distinct), $4 titles, $5 bodies,
@@ -26,7 +26,7 @@ WITH input AS (
      SET status = 'succeeded', attempts = i.attempts, duration_ms = i.duration_ms, error_kind = NULL,
          error_stage = NULL, last_error = NULL, stacktrace = NULL, finished_at = now(), updated_at = now()
     FROM input i
-   WHERE s.id = i.ledger_id AND s.status <> 'rolled_back'
+   WHERE s.id = i.ledger_id AND s.status NOT IN ('rolled_back', 'cancelled')
   RETURNING s.id
 )
 INSERT INTO documents AS d (legacy_id, title, body, author_id, author_name, tags, created_at, updated_at, run_id,
@@ -63,7 +63,7 @@ SELECT x.document_id, a.n - 1, a.e->>'name', a.e->>'url', (a.e->>'size')::bigint
  * fraction of the round trips. All or nothing: on any error the transaction is rolled back and the
  * error thrown, and the caller loads the documents one by one so a bad one
  * fails alone. Legacy ids must be distinct within a batch.
- * Returns the ledger ids that were loaded (the others are rolled back or gone).
+ * Returns the ledger ids that were loaded (the others are rolled back, cancelled or gone).
  */
 export async function loadBatch(client: pg.ClientBase, inputs: readonly LoadInput[]): Promise<Set<string>> {
   // A dry run's documents share the transaction, but only mark their ledger rows (project-batch.ts).

@@ -35,7 +35,7 @@ export interface LoadInput {
 }
 
 /**
- * Statement 1: marks the ledger row `succeeded` unless it was rolled back
+ * Statement 1: marks the ledger row `succeeded` unless it was rolled back or cancelled
  * meanwhile, and only if it did, upserts `documents` by legacy_id, through
  * its key (legacy-key.ts; the row keeps its id). Returns the document's id, or no row.
  * $1 ledger id, $2 run id, $3 legacy id, $4 title, $5 body, $6 author id,
@@ -47,7 +47,7 @@ WITH ledger AS (
   UPDATE service_imports
      SET status = 'succeeded', attempts = $11, duration_ms = $12, error_kind = NULL, error_stage = NULL,
          last_error = NULL, stacktrace = NULL, finished_at = now(), updated_at = now()
-   WHERE id = $1 AND status <> 'rolled_back'
+   WHERE id = $1 AND status NOT IN ('rolled_back', 'cancelled')
   RETURNING id
 )
 INSERT INTO documents AS d (legacy_id, title, body, author_id, author_name, tags, created_at, updated_at, run_id,
@@ -93,7 +93,7 @@ async function cancelBackend(connectionString: string | undefined, pid: number):
 /**
  * Loads one document in one transaction (statements above, and its page
  * into the archive when it carries one). Returns false
- * when the ledger row is gone or rolled back: nothing is written then.
+ * when the ledger row is gone, rolled back or cancelled: nothing is written then.
  *
  * When `signal` aborts mid-transaction the backend is cancelled, so a
  * timed-out attempt never commits later behind the worker's back; that

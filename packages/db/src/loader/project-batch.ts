@@ -25,7 +25,7 @@ UPDATE service_imports s
    SET status = 'succeeded', projection = j.projection, attempts = j.attempts, duration_ms = j.duration_ms,
        error_kind = NULL, error_stage = NULL, last_error = NULL, stacktrace = NULL, finished_at = now(), updated_at = now()
   FROM judged j
- WHERE s.id = j.ledger_id AND s.status <> 'rolled_back'
+ WHERE s.id = j.ledger_id AND s.status NOT IN ('rolled_back', 'cancelled')
 RETURNING s.id`;
 
 /** Marks a dry run's documents (see PROJECT_DOCUMENTS) on `db`, inside the caller's transaction. */
