@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createRun, recordListedPage, type ListedId, type Run, type RunKind } from "@porter/db";
+import { cancelRun, createRun, recordListedPage, type ListedId, type Run, type RunKind } from "@porter/db";
 import { TRANSFORM_VERSION } from "@porter/source";
 import {
   createTestDatabase,
@@ -56,6 +56,7 @@ describe("a run's page says its kind and its counts", () => {
   let dry: Run;
   let replay: Run;
   let dryChangedReplay: Run;
+  let cancelled: Run;
 
   /** Sets `set` on the run's ledger rows for the given legacy ids. */
   const mark = async (run: Run, legacyIds: string[], set: string) => {
@@ -139,6 +140,11 @@ describe("a run's page says its kind and its counts", () => {
     await succeed(dryChangedReplay, ids(14, 20), "new");
     await finish(dryChangedReplay);
     expect(await ledger(dryChangedReplay)).toEqual({ skipped: 12, succeeded: 8 });
+
+    // Cancelled while listing, after 7 documents succeeded: the other 13 are cancelled.
+    cancelled = await listedRun({});
+    await succeed(cancelled, ids(0, 7));
+    expect(await cancelRun(db.pool, cancelled.id)).toEqual({ was: "listing", rows: 13 });
 
     ({ process: dashboard, url: baseUrl } = await startDashboard({
       DATABASE_URL: db.url,
@@ -279,6 +285,19 @@ describe("a run's page says its kind and its counts", () => {
       counts: { succeeded: "20", failed: "0", skipped: "0", left: "0" },
       projection: null,
       bar: { valueNow: "20", ok: width(20), same: width(0), bad: width(0) },
+    });
+    await page.close();
+  });
+
+  it("a cancelled run says so, with its cancelled count and nothing left", async () => {
+    const page = await expectRunPage(cancelled, {
+      status: "cancelled",
+      kind: "from the legacy service",
+      times: true,
+      link: null,
+      counts: { succeeded: "7", failed: "0", skipped: "0", left: "0", cancelled: "13" },
+      projection: null,
+      bar: { valueNow: "7", ok: width(7), same: width(0), bad: width(0) },
     });
     await page.close();
   });

@@ -12,7 +12,7 @@ th{font-weight:600;color:#4a5468;font-size:12px;text-transform:uppercase}
 .bar.wide{width:100%;height:22px}
 .bar span{display:block;height:100%}.ok{background:#2f9e44}.same{background:#8ce99a}.tag{font-size:.8em;padding:0 .3em;border-radius:3px;background:#e7f5ff;color:#1864ab}.bad{background:#e03131}.back{background:#868e96}
 .status{padding:1px 6px;border-radius:3px;font-size:12px;background:#e3e6ec}
-.status.completed{background:#d3f9d8}.status.running,.status.listing{background:#d0ebff}.status.rolled_back{background:#eee}
+.status.completed{background:#d3f9d8}.status.running,.status.listing{background:#d0ebff}.status.rolled_back,.status.cancelled{background:#eee}
 .flash{background:#fff3bf;padding:8px 12px;margin-bottom:16px;border-radius:3px}
 .kind{margin:18px 0 6px}pre{white-space:pre-wrap;font-size:12px;background:#f1f3f5;padding:8px;margin:4px 0}
 form.inline{display:inline}button{cursor:pointer;padding:4px 10px}

@@ -25,7 +25,7 @@ export function runSummary(p: RunProgress, run: Run): Html {
       <span data-count="succeeded">${p.succeeded}</span> succeeded · <strong data-count="failed">${p.failed}</strong> failed ·
       <span data-count="skipped">${p.skipped}</span> unchanged (skipped) ·
       <span data-count="left">${p.pending + p.running}</span> left of ${p.listed}${p.listing ? " listed so far" : ""} ·
-      ${p.rolledBack} rolled back · ${p.docsPerSecond.toFixed(0)} docs/s · ETA ${duration(p.etaMs)}
+      ${p.rolledBack} rolled back${p.cancelled > 0 ? html` · <span data-count="cancelled">${p.cancelled}</span> cancelled` : ""} · ${p.docsPerSecond.toFixed(0)} docs/s · ETA ${duration(p.etaMs)}
       <br><span class="muted">${runKind(run)} · started ${when(run.startedAt)} · finished ${when(run.finishedAt)}</span>
       ${p.projection === null ? "" : html`<br><strong class="projection">A real run would insert <span data-count="new">${p.projection.new}</span>, update <span data-count="changed">${p.projection.changed}</span> and find <span data-count="unchanged">${p.projection.unchanged}</span> unchanged${p.skipped > 0 ? html`, besides the ${p.skipped} skipped` : ""}; ${p.failed} would fail (by kind below).</strong>`}
       ${run.listingError === null ? "" : html`<br><strong class="listing-error">The listing stopped before its end: ${run.listingError}</strong>`}</p>`;
