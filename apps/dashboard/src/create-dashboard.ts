@@ -8,7 +8,7 @@ import type { Config } from "@porter/config";
 import { countFailuresByKind, getRun, listFailures, listRuns } from "@porter/db";
 import type { Logger } from "@porter/logger";
 import type { ImportQueue } from "@porter/queue";
-import type { RunOperations } from "@porter/runs";
+import { preflight, ServiceUnavailable, type Connections, type RunOperations } from "@porter/runs";
 import { basicAuth } from "./auth.js";
 import { Csrf } from "./csrf.js";
 import { hostGuard, knownNames, originGuard, type KnownNames } from "./known-names.js";
@@ -22,6 +22,8 @@ export interface DashboardDeps {
   queue: ImportQueue;
   /** Progress, requeue and rollback, with the same policies as the CLI's. */
   runs: RunOperations;
+  /** What /readyz checks (Postgres and Redis); unset: /readyz checks nothing. */
+  connections?: Connections;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -30,9 +32,9 @@ const FAILURES_PER_KIND = 50;
 
 /**
  * The dashboard: Bull Board at /queues, Porter's runs at /, a run's failures
- * and its actions (requeue, roll back) at /runs/:id. Every route, /healthz
+ * and its actions (requeue, roll back) at /runs/:id. Every route, /healthz, /readyz
  * and Bull Board's included, answers only to a known Host (see knownNames);
- * then basic auth on every route but /healthz when a password is set; every
+ * then basic auth on every route but /healthz and /readyz when a password is set; every
  * state-changing request must come from one of the dashboard's own origins.
  */
 export async function createDashboard(deps: DashboardDeps): Promise<FastifyInstance> {
@@ -54,7 +56,7 @@ export async function createDashboard(deps: DashboardDeps): Promise<FastifyInsta
   const auth = config.dashboardPassword === undefined ? undefined : basicAuth(config.dashboardUser, config.dashboardPassword);
   app.addHook("onRequest", async (request, reply) => {
     await checkHost(request, reply);
-    if (reply.sent || request.url === "/healthz") return;
+    if (reply.sent || request.url === "/healthz" || request.url === "/readyz") return;
     if (auth) await auth(request, reply);
     if (reply.sent) return;
     // Bull Board's own actions are XHRs without our form token: the Origin rule holds for them too.
@@ -66,7 +68,18 @@ export async function createDashboard(deps: DashboardDeps): Promise<FastifyInsta
   board.setBasePath("/queues");
   await app.register(board.registerPlugin(), { prefix: "/queues", basePath: "/queues" });
 
-  app.get("/healthz", async () => ({ ok: true }));
+  // The same shapes as the worker's: liveness, and readiness naming what is missing.
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) => {
+    if (deps.connections === undefined) return { status: "ready" };
+    try {
+      await preflight(config, deps.connections, ["postgres", "redis"]);
+      return { status: "ready" };
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailable)) throw err;
+      return reply.code(503).send({ status: "unready", services: err.services, problems: err.message.split("\n") });
+    }
+  });
 
   async function views(): Promise<RunView[]> {
     const recent = await listRuns(pool, 50);

@@ -1,5 +1,6 @@
 import type { Config } from "@porter/config";
 import type { Logger } from "@porter/logger";
+import { watchRedis } from "@porter/queue";
 import { createRunOperations, openConnections } from "@porter/runs";
 import { createDashboard } from "./create-dashboard.js";
 import { knownNames } from "./known-names.js";
@@ -12,7 +13,10 @@ import { knownNames } from "./known-names.js";
 export async function runDashboard(config: Config, logger: Logger): Promise<void> {
   const connections = openConnections(config, { applicationName: "porter-dashboard", poolSize: 4 });
   const runs = createRunOperations(config, { connections, logger });
-  const app = await createDashboard({ config, logger, pool: connections.pool, queue: connections.queue, runs });
+  // Redis may come and go while the dashboard runs: one line each way, not a stack per reconnect.
+  watchRedis(connections.redis, config.redisUrl, logger);
+  connections.queue.on("error", () => {});
+  const app = await createDashboard({ config, logger, pool: connections.pool, queue: connections.queue, runs, connections });
   const open = config.dashboardPassword !== undefined;
   const host = open ? "0.0.0.0" : "127.0.0.1";
   const address = await app.listen({ host, port: config.port });

@@ -1,13 +1,13 @@
 import type { Config } from "@porter/config";
 import { createPool } from "@porter/db";
 import type { Logger } from "@porter/logger";
-import { checkEvictionPolicy, createRedis } from "@porter/queue";
+import { checkEvictionPolicy, createRedis, watchRedis } from "@porter/queue";
 import { createHttpSource } from "@porter/source";
 import { createImportWorker } from "./create-worker.js";
 import { createRunSources } from "./run-sources.js";
 import { startObservability } from "./observability.js";
 import { Reconciler } from "./reconciler.js";
-import { watchRedis } from "./redis-watch.js";
+
 import { ARCHIVE_POOL_MAX, WORKER_POOL_MAX } from "./tuning.js";
 import { waitForDatabase } from "./wait-for-database.js";
 

@@ -18,3 +18,4 @@ export { removeRunJobs, type RemovedJobs } from "./remove-run-jobs.js";
 export { RedisLease } from "./lease.js";
 export { pingRedis } from "./ping-redis.js";
 export { checkEvictionPolicy, readEvictionPolicy, type CheckLogger, type CheckOptions, type EvictionPolicy } from "./check-redis.js";
+export { watchRedis } from "./watch-redis.js";

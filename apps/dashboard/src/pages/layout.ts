@@ -60,6 +60,7 @@ export function layout(title: string, body: Html): Html {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title} · Porter</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" type="image/png" href="/queues/static/favicon-32x32.png">
 <style>${raw(STYLE)}</style></head>
 <body><header><strong>Porter</strong><a href="/">Runs</a><a href="/queues">Queue (Bull Board)</a></header>
 <main>${body}</main><script>${raw(LIVE)}${raw(CONFIRM)}</script></body></html>`;

@@ -4,9 +4,9 @@ import { connectionLoss } from "@porter/failures";
 import type { Logger } from "@porter/logger";
 
 /**
- * One line when the worker's Redis goes away (or is not there at start-up)
+ * One line when a process's Redis goes away (or is not there at start-up)
  * and one when it is back, instead of one per reconnect attempt: ioredis and
- * BullMQ retry by themselves, and the worker's error listener leaves
+ * BullMQ retry by themselves, and the process's error listeners leave
  * connection losses to this. Returns a function that stops watching.
  */
 export function watchRedis(connection: Redis, redisUrl: string, logger: Logger): () => void {
