@@ -5,13 +5,16 @@ import formbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance } from "fastify";
 import type pg from "pg";
 import type { Config } from "@porter/config";
-import { countFailuresByKind, getRun, listFailures, listRuns } from "@porter/db";
+import { countFailuresByKind, documentHistory, getRun, listFailures, listRuns, searchLegacyIds } from "@porter/db";
 import type { Logger } from "@porter/logger";
 import type { ImportQueue } from "@porter/queue";
 import { preflight, ServiceUnavailable, type Connections, type RunOperations } from "@porter/runs";
 import { basicAuth } from "./auth.js";
 import { Csrf } from "./csrf.js";
+import { html } from "./html.js";
 import { hostGuard, knownNames, originGuard, type KnownNames } from "./known-names.js";
+import { documentPage, searchForm } from "./pages/document-page.js";
+import { layout } from "./pages/layout.js";
 import { runPage, runSummary } from "./pages/run-page.js";
 import { runsPage, runsRows, type RunView } from "./pages/runs-page.js";
 
@@ -27,6 +30,8 @@ export interface DashboardDeps {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Documents a prefix search shows at most. */
+const SEARCH_LIMIT = 20;
 /** Failures shown per kind on a run's page; the CLI lists them all. */
 const FAILURES_PER_KIND = 50;
 
@@ -106,6 +111,18 @@ export async function createDashboard(deps: DashboardDeps): Promise<FastifyInsta
     );
     const page = runPage({ run, progress, failures, flash: request.query.flash, csrf: (a) => csrf.token(a) });
     return reply.type("text/html; charset=utf-8").send(page.value);
+  });
+
+  app.get<{ Querystring: { id?: string; prefix?: string } }>("/documents", async (request, reply) => {
+    const query = request.query.id ?? "";
+    const prefix = request.query.prefix === "1";
+    if (query === "") {
+      return reply.type("text/html; charset=utf-8").send(layout("Find a document", html`<h1>Find a document</h1>${searchForm()}
+        <p class="muted">An exact legacy id shows its ledger row in every run that listed it and the target row it became; a prefix, each document of the target whose id starts so.</p>`).value);
+    }
+    const ids = await searchLegacyIds(pool, query, { prefix, limit: SEARCH_LIMIT });
+    const histories = await Promise.all(ids.map((id) => documentHistory(pool, id)));
+    return reply.type("text/html; charset=utf-8").send(documentPage({ query, prefix, histories, limit: SEARCH_LIMIT }).value);
   });
 
   const back = (id: string, message: string) => `/runs/${id}?flash=${encodeURIComponent(message)}`;

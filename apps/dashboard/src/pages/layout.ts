@@ -18,6 +18,7 @@ th{font-weight:600;color:#4a5468;font-size:12px;text-transform:uppercase}
 form.inline{display:inline}button{cursor:pointer;padding:4px 10px}
 button.danger{background:#e03131;color:#fff;border:0;border-radius:3px}
 .muted{color:#6b7385}.nums{font-variant-numeric:tabular-nums}
+form.search{margin:0 0 16px}form.search input[name=id]{width:28em;padding:4px}section.document{margin:0 0 24px}
 `;
 
 /** Refreshes the element with id `live` from `?fragment=live` every 2 s, while the page is open. */
@@ -62,6 +63,6 @@ export function layout(title: string, body: Html): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" type="image/png" href="/queues/static/favicon-32x32.png">
 <style>${raw(STYLE)}</style></head>
-<body><header><strong>Porter</strong><a href="/">Runs</a><a href="/queues">Queue (Bull Board)</a></header>
+<body><header><strong>Porter</strong><a href="/">Runs</a><a href="/documents">Find a document</a><a href="/queues">Queue (Bull Board)</a></header>
 <main>${body}</main><script>${raw(LIVE)}${raw(CONFIRM)}</script></body></html>`;
 }
