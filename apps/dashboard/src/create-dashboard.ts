@@ -1,5 +1,5 @@
 import { createBullBoard } from "@bull-board/api";
-import { BullMQAdapter } from "@bull-board/api/bullMQAdapter.js";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { FastifyAdapter } from "@bull-board/fastify";
 import formbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -68,10 +68,19 @@ export async function createDashboard(deps: DashboardDeps): Promise<FastifyInsta
     await checkOrigin(request, reply);
   });
 
+  // Bull Board's page asks Google for its web fonts: nothing the dashboard serves may send the
+  // browser off this machine, so the link goes (the browser's own fonts stand in).
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (typeof payload !== "string" || !request.url.startsWith("/queues")) return payload;
+    const type = reply.getHeader("content-type");
+    if (typeof type !== "string" || !type.startsWith("text/html")) return payload;
+    return payload.replace(/<link[^>]*href="https:\/\/fonts\.(?:googleapis|gstatic)\.com[^"]*"[^>]*>/g, "");
+  });
+
   const board = new FastifyAdapter();
   createBullBoard({ queues: [new BullMQAdapter(queue)], serverAdapter: board });
   board.setBasePath("/queues");
-  await app.register(board.registerPlugin(), { prefix: "/queues", basePath: "/queues" });
+  await app.register(board.registerPlugin(), { prefix: "/queues" });
 
   // The same shapes as the worker's: liveness, and readiness naming what is missing.
   app.get("/healthz", async () => ({ status: "ok" }));
