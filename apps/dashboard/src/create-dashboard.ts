@@ -5,7 +5,7 @@ import formbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance } from "fastify";
 import type pg from "pg";
 import type { Config } from "@porter/config";
-import { countFailuresByKind, documentHistory, getRun, listFailures, listRuns, searchLegacyIds } from "@porter/db";
+import { countFailuresByKind, documentHistory, getRun, listFailures, listRuns, runThroughput, searchLegacyIds } from "@porter/db";
 import type { Logger } from "@porter/logger";
 import type { ImportQueue } from "@porter/queue";
 import { preflight, ServiceUnavailable, type Connections, type RunOperations } from "@porter/runs";
@@ -118,7 +118,8 @@ export async function createDashboard(deps: DashboardDeps): Promise<FastifyInsta
     const failures = await Promise.all(
       kinds.map(async ({ kind, count }) => ({ kind, count, rows: await listFailures(pool, id, { kind, limit: FAILURES_PER_KIND }) })),
     );
-    const page = runPage({ run, progress, failures, flash: request.query.flash, csrf: (a) => csrf.token(a) });
+    const throughput = await runThroughput(pool, id);
+    const page = runPage({ run, progress, failures, throughput, flash: request.query.flash, csrf: (a) => csrf.token(a) });
     return reply.type("text/html; charset=utf-8").send(page.value);
   });
 

@@ -1,8 +1,9 @@
-import type { FailureRow, Run } from "@porter/db";
+import type { FailureRow, Run, RunThroughput } from "@porter/db";
 import type { RunProgress } from "@porter/runs";
 import { html, type Html } from "../html.js";
 import { layout } from "./layout.js";
 import { duration, progressBar, when } from "./progress.js";
+import { throughputChart } from "./throughput-chart.js";
 
 export interface FailureGroup {
   kind: string;
@@ -15,6 +16,8 @@ export interface RunPageData {
   run: Run;
   progress: RunProgress;
   failures: FailureGroup[];
+  /** Documents ended per interval, drawn once per page load. */
+  throughput: RunThroughput;
   flash: string | undefined;
   csrf: (action: string) => string;
 }
@@ -63,6 +66,8 @@ export function runPage(d: RunPageData): Html {
     html`${d.flash ? html`<div class="flash" role="status">${d.flash}</div>` : ""}
     <h1>Run <code>${d.run.id}</code></h1>
     <div id="live">${runSummary(d.progress, d.run)}</div>
+    <h2>Throughput</h2>
+    ${throughputChart(d.throughput)}
     <p>${d.progress.failed > 0 ? requeueAll : ""} ${d.run.status === "rolled_back" ? "" : rollback}</p>
     <h2>Failures</h2>
     ${d.failures.length === 0 ? html`<p class="muted">No failed documents.</p>` : ""}

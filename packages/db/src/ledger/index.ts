@@ -29,3 +29,4 @@ export { listRunEntries, type RunEntry } from "./list-run-entries.js";
 export { findImports, type ImportOutcome } from "./find-import.js";
 export { countProjections, type ProjectionCounts } from "./count-projections.js";
 export { documentHistory, searchLegacyIds, type DocumentHistory, type HistoryEntry, type TargetRow } from "./document-history.js";
+export { runThroughput, type RunThroughput, type ThroughputBucket } from "./run-throughput.js";
