@@ -87,6 +87,23 @@ describe("porter runs, latest, --version, closed pipes", () => {
     expect(bad.stderr).toContain(`expected a run id (a UUID) or "latest", got "newest"`);
   });
 
+  it("a failure message of several lines stays under its document, every line indented", async () => {
+    const s = scenario as Scenario;
+    const { rows } = await s.db.pool.query<{ legacy_id: string }>(
+      `UPDATE service_imports SET last_error = 'first line' || chr(10) || 'second line' || chr(13) || chr(10) || 'third' || chr(13) || 'fourth'
+        WHERE id = (SELECT id FROM service_imports WHERE run_id = $1 AND status = 'failed' ORDER BY id LIMIT 1)
+        RETURNING legacy_id`,
+      [full.runId],
+    );
+    const id = rows[0]?.legacy_id as string;
+    const out = await runPorter(["failures", full.runId], s.env);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).not.toContain("\r");
+    const lines = out.stdout.split("\n");
+    const at = lines.findIndex((l) => l.startsWith(`${JSON.stringify(id)}  not_found`));
+    expect(lines.slice(at + 1, at + 5)).toEqual(["    first line", "    second line", "    third", "    fourth"]);
+  });
+
   it("porter --version prints the CLI's version", async () => {
     const { version } = JSON.parse(readFileSync(new URL("../apps/cli/package.json", import.meta.url), "utf8")) as { version: string };
     const out = await runPorter(["--version"]);

@@ -10,7 +10,8 @@ export interface FailuresFlags {
 }
 
 function textOf(f: FailureRow): string {
-  const message = (f.message ?? "").replaceAll("\n", "\n    ");
+  // Every line of a message under its document, indented; a bare CR would draw over the line before.
+  const message = (f.message ?? "").replace(/\r\n?|\n/g, "\n    ");
   // An invalid id is stored already escaped, as a JSON string literal.
   const id = f.kind === "invalid_id" ? f.legacyId : JSON.stringify(f.legacyId);
   return `${id}  ${f.kind}  stage=${f.stage ?? "-"}  attempts=${f.attempts}\n    ${message}\n`;
