@@ -1,11 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, createTestQueue, startPrivateRedis, waitFor, type PorterProcess, type PrivateRedis, type TestDatabase, type TestQueue } from "@porter/testing";
+import { createServer } from "node:net";
+import {
+  createTestDatabase,
+  createTestQueue,
+  REDIS_URL,
+  runPorter,
+  startPrivateRedis,
+  waitFor,
+  type PorterProcess,
+  type PrivateRedis,
+  type TestDatabase,
+  type TestQueue,
+} from "@porter/testing";
 import { startDashboard } from "./dashboard-process.js";
 
 // The dashboard runs on while Redis comes and goes: one log line when it goes,
 // one when it is back, never a stack trace per reconnect; /readyz says which
-// store is missing; /healthz has the worker's shape. The Redis is this test's own.
-describe("the dashboard while Redis comes and goes", () => {
+// store is missing; /healthz has the worker's shape; a PORT in use is a clear error.
+// The Redis is this test's own.
+describe("the dashboard, its stores and its port", () => {
   let db: TestDatabase;
   let queue: TestQueue;
   let redis: PrivateRedis | undefined;
@@ -56,4 +69,17 @@ describe("the dashboard while Redis comes and goes", () => {
     expect(lines(d, "redis is back after")).toHaveLength(1);
     expect(await get("/readyz")).toEqual({ status: 200, body: { status: "ready" } });
   }, 90_000);
+
+  it("a PORT another process holds stops start-up with one line naming PORT, exit 2", async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const out = await runPorter(["dashboard"], { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: queue.prefix, PORT: String(port) });
+      expect(out.code).toBe(2);
+      expect(out.stderr).toBe(`porter: PORT=${port}: 127.0.0.1:${port} is in use by another process; choose another PORT\n`);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import type { Config } from "@porter/config";
+import { ConfigError, type Config } from "@porter/config";
 import type { Logger } from "@porter/logger";
 import { watchRedis } from "@porter/queue";
 import { createRunOperations, openConnections } from "@porter/runs";
@@ -19,7 +19,17 @@ export async function runDashboard(config: Config, logger: Logger): Promise<void
   const app = await createDashboard({ config, logger, pool: connections.pool, queue: connections.queue, runs, connections });
   const open = config.dashboardPassword !== undefined;
   const host = open ? "0.0.0.0" : "127.0.0.1";
-  const address = await app.listen({ host, port: config.port });
+  let address: string;
+  try {
+    address = await app.listen({ host, port: config.port });
+  } catch (err) {
+    await connections.close();
+    const code = typeof err === "object" && err !== null && "code" in err ? err.code : undefined;
+    // Bad configuration, like any other: one line naming the variable (exit 2), not a stack trace.
+    if (code === "EADDRINUSE") throw new ConfigError(`PORT=${config.port}: ${host}:${config.port} is in use by another process; choose another PORT`);
+    if (code === "EACCES") throw new ConfigError(`PORT=${config.port}: this process may not listen on port ${config.port} (below 1024 needs privileges); choose another PORT`);
+    throw err;
+  }
   const bound = app.server.address();
   const port = bound !== null && typeof bound === "object" ? bound.port : config.port;
   const { hosts } = knownNames(port, config.dashboardOrigin);
