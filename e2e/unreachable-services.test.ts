@@ -52,6 +52,12 @@ describe("a command whose services are not there", () => {
     const down = await runPorter(["status", "latest"], { ...s.env, DATABASE_URL: `postgres://porter:s3cret@127.0.0.1:${closed}/porter` });
     expect(down.code).toBe(4);
     expect(down.stderr).toBe(`porter: cannot reach Postgres at DATABASE_URL=postgres://porter:***@127.0.0.1:${closed}/porter: connection refused\n`);
+    // The commands that create the database say the same of its server.
+    for (const args of [["db", "migrate"], ["demo", "--docs", "10"]]) {
+      const out = await runPorter(args, { ...s.env, DATABASE_URL: `postgres://porter:s3cret@127.0.0.1:${closed}/porter` });
+      expect(out.code, args.join(" ")).toBe(4);
+      expect(out.stderr).toBe(`porter: cannot reach Postgres at DATABASE_URL=postgres://porter:***@127.0.0.1:${closed}/porter: connection refused\n`);
+    }
     const url = new URL(s.env.DATABASE_URL as string);
     url.pathname = "/porter_no_such_database";
     url.password = "s3cret";

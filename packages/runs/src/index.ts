@@ -17,4 +17,4 @@ export { listPage, type ListPolicy } from "./list-page.js";
 export { ListingGuard, ListingStopped } from "./listing-guard.js";
 export { toListedId, toListedIds } from "./listed-ids.js";
 export { StoreRetry, StoreUnavailableError, type Store, type StoreRetryOptions } from "./store-retry.js";
-export { preflight, PREFLIGHT_TIMEOUT_MS, ServiceUnavailable, type Service } from "./preflight.js";
+export { postgresProblemOf, preflight, PREFLIGHT_TIMEOUT_MS, ServiceUnavailable, type Service } from "./preflight.js";

@@ -56,21 +56,31 @@ function withDeadline<T>(work: Promise<T>, what: string): Promise<T> {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * What an error of Postgres at `variable` means for a person: one line naming
+ * the variable (password hidden) and what to do. Undefined for an error that
+ * is not about reaching the database (a failed statement is its own story).
+ */
+export function postgresProblemOf(err: unknown, variable: string, url: string): string | undefined {
+  const at = `${variable}=${redactUrl(url)}`;
+  const code = codeOf(err);
+  const database = decodeURIComponent(new URL(url).pathname.slice(1)) || "postgres";
+  if (code === "3D000") return `database "${database}" does not exist (${at}): run porter db migrate`;
+  if (code === "42P01" || code === "3F000") return `database "${database}" has no Porter tables (${at}): run porter db migrate`;
+  if (code === "53300") return `Postgres at ${at} has no connection left (too many clients): raise max_connections, or run fewer processes`;
+  if (code === "28P01" || code === "28000") return `Postgres at ${at} refused the login: ${messageOf(err)}`;
+  const words = code === undefined ? undefined : CONNECTION_WORDS[code];
+  if (words !== undefined) return `cannot reach Postgres at ${at}: ${words}`;
+  return undefined;
+}
+
 /** Why Postgres at `variable` cannot serve a command, or undefined when it can (the ledger is there). */
 async function postgresProblem(pool: pg.Pool, variable: string, url: string, table: string): Promise<string | undefined> {
-  const at = `${variable}=${redactUrl(url)}`;
   try {
     await withDeadline(pool.query(`SELECT 1 FROM ${table} LIMIT 0`), "Postgres");
     return undefined;
   } catch (err) {
-    const code = codeOf(err);
-    const database = decodeURIComponent(new URL(url).pathname.slice(1)) || "postgres";
-    if (code === "3D000") return `database "${database}" does not exist (${at}): run porter db migrate`;
-    if (code === "42P01" || code === "3F000") return `database "${database}" has no Porter tables (${at}): run porter db migrate`;
-    if (code === "53300") return `Postgres at ${at} has no connection left (too many clients): raise max_connections, or run fewer processes`;
-    if (code === "28P01" || code === "28000") return `Postgres at ${at} refused the login: ${messageOf(err)}`;
-    const words = code === undefined ? undefined : CONNECTION_WORDS[code];
-    return `cannot reach Postgres at ${at}: ${words ?? messageOf(err)}`;
+    return postgresProblemOf(err, variable, url) ?? `cannot reach Postgres at ${variable}=${redactUrl(url)}: ${messageOf(err)}`;
   }
 }
 

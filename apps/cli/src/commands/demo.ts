@@ -8,6 +8,7 @@ import { startLegacySim, type FaultName } from "@porter/legacy-sim";
 import { openConnections, preflight } from "@porter/runs";
 import { EXIT } from "../exit-codes.js";
 import { stderrLogs } from "../log-sink.js";
+import { migrating } from "./db-migrate.js";
 import { runCommand } from "./run.js";
 
 const PORTER = fileURLToPath(new URL("../../bin/porter.js", import.meta.url));
@@ -29,7 +30,7 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   // Redis first: the run checks the rest, but a dead Redis should not wait for a migration and a simulator.
   const connections = openConnections(config, { applicationName: "porter-demo" });
   await preflight(config, connections, ["redis"]).finally(() => connections.close());
-  await migrateDatabase(config.databaseUrl);
+  await migrating(() => migrateDatabase(config.databaseUrl), "DATABASE_URL", config.databaseUrl);
   const faults = flags.faults ?? {};
   const sim = await startLegacySim({ docs: flags.docs, port: 0, faults });
   const faultText = Object.entries(faults).map(([name, r]) => `${name} ${r}`).join(", ");
