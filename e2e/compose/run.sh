@@ -20,6 +20,8 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 HERE="$ROOT/e2e/compose"
 DOCS="${DEMO_DOCS:-3000}"
 export DEMO_DOCS="$DOCS"
+# Few documents in flight per worker, so a run lasts long enough for a worker to be killed in it.
+export WORKER_CONCURRENCY="${WORKER_CONCURRENCY:-4}"
 export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-portercompose}"
 WORK="${COMPOSE_TEST_DIR:-/tmp/porter-compose-test}"
 mkdir -p "$WORK"
@@ -120,4 +122,27 @@ log "the dashboard answers 200 with its password, 401 without"
 metrics=$(compose exec -T dashboard node -e "fetch('http://worker:9464/metrics').then((r) => r.text()).then((t) => console.log(t.includes('porter_documents_finished_total') ? 'ok' : 'no porter metrics'), (e) => console.log(e.message))")
 [ "$metrics" = ok ] || { log "a worker's /metrics on the compose network: $metrics"; exit 1; }
 log "a worker's /metrics answers Prometheus text on the compose network"
+
+# A second run, with one worker container killed once it is at work: its jobs
+# are taken back after the stall interval, and nothing is lost or doubled.
+started=$(date +%s)
+second=$(compose run -d enqueuer | tail -n 1)
+for _ in $(seq 1 100); do
+  [ "$(psql "SELECT count(*) FROM service_imports s JOIN import_runs r ON r.id = s.run_id WHERE r.status <> 'completed' AND s.status = 'succeeded'")" -gt 0 ] && break
+  sleep 0.1
+done
+unfinished=$(psql "SELECT count(*) FROM service_imports s JOIN import_runs r ON r.id = s.run_id WHERE r.status <> 'completed' AND s.status IN ('pending', 'running')")
+victim=$(compose ps -q worker | head -n 1)
+"$ENGINE" kill "$victim" >/dev/null
+log "killed a worker container with $unfinished documents of the run unfinished"
+[ "$unfinished" -gt 0 ] || { log "the run was over before the kill: nothing was tested"; exit 1; }
+code=$("$ENGINE" wait "$second" | tail -n 1)
+log "the second enqueuer exited $code after $(($(date +%s) - started)) s: $("$ENGINE" logs "$second" 2>&1 | tail -n 1)"
+[ "$code" = 0 ] || { "$ENGINE" logs "$second" >&2; exit 1; }
+"$ENGINE" rm -f "$second" >/dev/null 2>&1 || true
+counts=$(psql "SELECT count(*) || ' ' || count(DISTINCT legacy_id) FROM documents")
+latest=$(psql "SELECT r.status || ' ' || count(*) FILTER (WHERE s.status = 'succeeded') || ' ' || count(*) FROM import_runs r JOIN service_imports s ON s.run_id = r.id GROUP BY r.id, r.status, r.started_at ORDER BY r.started_at DESC LIMIT 1")
+[ "$counts" = "$DOCS $DOCS" ] || { log "after the kill, documents (all, distinct): $counts, expected $DOCS $DOCS"; exit 1; }
+[ "$latest" = "completed $DOCS $DOCS" ] || { log "the second run (status, succeeded, rows): $latest, expected completed $DOCS $DOCS"; exit 1; }
+log "after the kill: $DOCS documents, each once; the second run completed with every document succeeded"
 log "passed"
