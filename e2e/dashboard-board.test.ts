@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { createImportQueue, createRedis, importJob, type ImportQueue } from "@porter/queue";
-import { createTestDatabase, createTestQueue, REDIS_URL, type PorterProcess, type TestDatabase, type TestQueue } from "@porter/testing";
+import { createTestDatabase, createTestQueue, REDIS_URL, type TestDatabase, type TestQueue } from "@porter/testing";
 import type { Redis } from "ioredis";
-import { launchChromium, startDashboard } from "./dashboard-process.js";
+import { openSignedInDashboard, type SignedInDashboard } from "./dashboard-process.js";
 
 // Bull Board, at its current major, on the BullMQ 6 queue: its queue list and
 // a job's view work in Debian's chromium, and no request leaves the machine
@@ -15,8 +15,7 @@ describe("Bull Board in the dashboard", () => {
   let tq: TestQueue;
   let connection: Redis;
   let queue: ImportQueue;
-  let dashboard: PorterProcess;
-  let browser: Browser;
+  let signedIn: SignedInDashboard | undefined;
   let context: BrowserContext;
   let baseUrl: string;
 
@@ -31,20 +30,16 @@ describe("Bull Board in the dashboard", () => {
         importJob({ id: `00000000-0000-4000-8000-00000000000${i}`, runId: "11111111-1111-4111-8111-111111111111", legacyId, updatedAt: null }, { attempts: 3 }),
       ),
     );
-    ({ process: dashboard, url: baseUrl } = await startDashboard({
+    signedIn = await openSignedInDashboard({
       DATABASE_URL: db.url,
       REDIS_URL,
       QUEUE_PREFIX: tq.prefix,
-      DASHBOARD_PASSWORD: PASSWORD,
-    }));
-    browser = await launchChromium();
-    context = await browser.newContext({ httpCredentials: { username: "admin", password: PASSWORD } });
+    }, PASSWORD);
+    ({ url: baseUrl, context } = signedIn);
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await dashboard?.stop();
+    await signedIn?.close();
     await queue?.close();
     await connection?.quit();
     await tq?.drop();

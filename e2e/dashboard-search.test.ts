@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { createRun, recordListedPage, type Run } from "@porter/db";
-import { createTestDatabase, createTestQueue, REDIS_URL, type PorterProcess, type TestDatabase, type TestQueue } from "@porter/testing";
-import { launchChromium, startDashboard } from "./dashboard-process.js";
+import { createTestDatabase, createTestQueue, REDIS_URL, type TestDatabase, type TestQueue } from "@porter/testing";
+import { openSignedInDashboard, type SignedInDashboard } from "./dashboard-process.js";
 
 // Find a document: a legacy id's ledger rows in every run and the target row
 // it became, and a prefix search, seen in Debian's chromium. Ids with a
@@ -15,8 +15,7 @@ const OTHER = "zz-1";
 describe("the dashboard finds a document", () => {
   let db: TestDatabase;
   let queue: TestQueue;
-  let dashboard: PorterProcess;
-  let browser: Browser;
+  let signedIn: SignedInDashboard | undefined;
   let context: BrowserContext;
   let baseUrl: string;
   let first: Run;
@@ -48,20 +47,16 @@ describe("the dashboard finds a document", () => {
               ($2, 'Once', 'b', 'a1', 'Ann', '{}', now(), now(), $4, 7)`,
       [FAILED_THEN_FIXED, ONCE, second.id, first.id],
     );
-    ({ process: dashboard, url: baseUrl } = await startDashboard({
+    signedIn = await openSignedInDashboard({
       DATABASE_URL: db.url,
       REDIS_URL,
       QUEUE_PREFIX: queue.prefix,
-      DASHBOARD_PASSWORD: PASSWORD,
-    }));
-    browser = await launchChromium();
-    context = await browser.newContext({ httpCredentials: { username: "admin", password: PASSWORD } });
+    }, PASSWORD);
+    ({ url: baseUrl, context } = signedIn);
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await dashboard?.stop();
+    await signedIn?.close();
     await queue?.drop();
     await db?.drop();
   });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { createRun, recordListedPage, type Run } from "@porter/db";
-import { createTestDatabase, createTestQueue, REDIS_URL, type PorterProcess, type TestDatabase, type TestQueue } from "@porter/testing";
-import { launchChromium, startDashboard } from "./dashboard-process.js";
+import { createTestDatabase, createTestQueue, REDIS_URL, type TestDatabase, type TestQueue } from "@porter/testing";
+import { openSignedInDashboard, type SignedInDashboard } from "./dashboard-process.js";
 
 // A run's page charts the documents ended per interval, from the ledger's end
 // times: a run of 120 s whose documents ended in two bursts, seen in chromium.
@@ -11,8 +11,7 @@ const PASSWORD = "throughput-test-password";
 describe("a run's throughput chart", () => {
   let db: TestDatabase;
   let queue: TestQueue;
-  let dashboard: PorterProcess;
-  let browser: Browser;
+  let signedIn: SignedInDashboard | undefined;
   let context: BrowserContext;
   let baseUrl: string;
   let run: Run;
@@ -41,20 +40,16 @@ describe("a run's throughput chart", () => {
     await end(ids.slice(12, 22), "succeeded", "2026-01-01T10:01:40.5Z");
     await end(ids.slice(22), "failed", "2026-01-01T10:01:41Z");
     empty = await createRun(db.pool, {});
-    ({ process: dashboard, url: baseUrl } = await startDashboard({
+    signedIn = await openSignedInDashboard({
       DATABASE_URL: db.url,
       REDIS_URL,
       QUEUE_PREFIX: queue.prefix,
-      DASHBOARD_PASSWORD: PASSWORD,
-    }));
-    browser = await launchChromium();
-    context = await browser.newContext({ httpCredentials: { username: "admin", password: PASSWORD } });
+    }, PASSWORD);
+    ({ url: baseUrl, context } = signedIn);
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await dashboard?.stop();
+    await signedIn?.close();
     await queue?.drop();
     await db?.drop();
   });
