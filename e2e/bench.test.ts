@@ -21,9 +21,12 @@ const SEED = 1;
 const TOUCH = 0.01;
 const prefix = uniqueName("porter_bench_t");
 const out = mkdtempSync(`${tmpdir()}/porter-bench-`);
+// Outside `out`, whose files the test counts.
+const profiles = mkdtempSync(`${tmpdir()}/porter-bench-profiles-`);
 
 afterAll(async () => {
   rmSync(out, { recursive: true, force: true });
+  rmSync(profiles, { recursive: true, force: true });
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
   for (const side of ["baseline", "grouped", "porter", "archive_off", "faults"]) await admin.query(`DROP DATABASE IF EXISTS "${prefix}_${side}" WITH (FORCE)`);
@@ -42,6 +45,7 @@ interface Side {
   processes: Record<string, { cpuSeconds: number; peakRssMb: number }>;
   postgresTransactions: number;
   redisPeakMb?: number;
+  redis?: { scriptsPerDocument: number; scriptUsPerDocument: number; commandsPerDocument: number };
 }
 
 describe("npm run bench", () => {
@@ -54,10 +58,18 @@ describe("npm run bench", () => {
         // would take the machine's max_connections (100) from the test files running beside it.
         ...["--docs", String(DOCS), "--workers", "1", "--concurrency", "20", "--baseline-concurrency", "20", "--fault-mix", "0.1"],
         ...["--seed", String(SEED), "--touch", String(TOUCH)],
-        ...["--out", out, "--db-prefix", prefix],
+        ...["--out", out, "--db-prefix", prefix, "--cpu-prof", `${profiles}`],
       ],
       { env: { ...process.env, BENCH_POSTGRES_URL: POSTGRES_URL, REDIS_URL }, timeout: 240_000 },
     );
+
+    // --cpu-prof: a profile per process, named after its run and its role.
+    for (const dir of ["cold/worker-1", "cold/enqueuer", "ARCHIVE-off/worker-1", "per-document/baseline", "grouped/baseline"]) {
+      const written = readdirSync(`${profiles}/${dir}`);
+      expect(written, dir).toHaveLength(1);
+      const profile = JSON.parse(readFileSync(`${profiles}/${dir}/${written[0]}`, "utf8")) as { nodes: unknown[]; samples: unknown[] };
+      expect(profile.nodes.length, dir).toBeGreaterThan(0);
+    }
 
     const files = readdirSync(out).sort();
     expect(files).toHaveLength(2);
@@ -87,6 +99,11 @@ describe("npm run bench", () => {
       expect(side.docsPerSecond).toBeGreaterThan(0);
       expect(side.postgresTransactions).toBeGreaterThan(0);
     }
+    // BullMQ: a job added, then moved to active and to completed (Redis is shared with other
+    // test files, which can only add to these counts).
+    expect(result.porter.redis?.scriptsPerDocument).toBeGreaterThanOrEqual(2);
+    expect(result.porter.redis?.scriptUsPerDocument).toBeGreaterThan(0);
+    expect(result.porter.redis?.commandsPerDocument).toBeGreaterThan(result.porter.redis?.scriptsPerDocument ?? 0);
     for (const group of ["simulator", "enqueuer", "workers", "redis", "postgres"]) {
       expect(result.porter.processes[group]?.cpuSeconds).toBeGreaterThan(0);
     }
@@ -138,6 +155,8 @@ describe("npm run bench", () => {
     expect(markdown).toContain(`**Porter ÷ baseline: ${result.ratio}×** docs/s.`);
     expect(markdown).toContain(`**Porter ÷ grouped baseline: ${result.groupedRatio}×** docs/s.`);
     expect(markdown).toMatch(/\| CPU per document, all processes \| \d+\.\d{3} ms \|/);
+    const r = result.porter.redis;
+    expect(markdown).toContain(`| Redis per document: scripts (µs in them) / commands | ${r?.scriptsPerDocument} (${r?.scriptUsPerDocument} µs) / ${r?.commandsPerDocument} |`);
     expect(markdown).toContain(`**With 10% transient faults ÷ without: ${result.faultRatio}×** docs/s.`);
     expect(markdown).toContain(`| document requests to the simulator | ${DOCS} | ${DOCS} | 0 | ${touched} | 0 |`);
     expect(markdown).toContain(`**ARCHIVE=on ÷ ARCHIVE=off: ${result.archiveRatio}×** docs/s`);

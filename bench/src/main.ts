@@ -20,12 +20,15 @@
  *
  *   npm run bench -- [--docs N] [--seed S] [--workers W] [--concurrency C] [--baseline-concurrency C] [--fault-mix R]
  *                    [--touch R] [--no-baseline] [--no-archive-off] [--no-rerun] [--no-prerender]
- *                    [--out DIR] [--db-prefix NAME]
+ *                    [--out DIR] [--db-prefix NAME] [--cpu-prof DIR]
  *
  * --out (default bench/results) and --db-prefix (default porter_bench: the
  * databases are NAME_baseline, NAME_grouped, NAME_porter, NAME_archive_off and NAME_faults,
  * kept afterwards for a look) let a test run it small without touching the
- * committed results.
+ * committed results. --cpu-prof DIR has Node write a CPU profile of every
+ * Porter process and baseline into DIR/<run>/<process>/ (open one in Chrome's
+ * DevTools); the profiler slows them, so figures from such a run are not
+ * comparable with others.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -36,7 +39,7 @@ import pg from "pg";
 import { REDIS_URL, createTestQueue, recreateDatabase, runPorter, spawnNode, spawnPorter, startLegacySimProcess } from "@porter/testing";
 import { ProcessSampler, pidsOf, rssMb } from "./proc-stats.js";
 import type { RunSummary } from "@porter/runs";
-import { renderMarkdown, type ArchiveFigures, type BenchResult, type SideResult } from "./report.js";
+import { renderMarkdown, type ArchiveFigures, type BenchResult, type RedisFigures, type SideResult } from "./report.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BASELINE = `${ROOT}bench/dist/baseline.js`;
@@ -56,6 +59,7 @@ const { values: flags } = parseArgs({
     "no-prerender": { type: "boolean", default: false },
     out: { type: "string", default: "" },
     "db-prefix": { type: "string", default: "porter_bench" },
+    "cpu-prof": { type: "string", default: "" },
   },
 });
 const DOCS = Number(flags.docs);
@@ -70,7 +74,50 @@ if (!/^[a-z_][a-z0-9_]*$/.test(DB_PREFIX)) throw new RangeError(`--db-prefix mus
 if (!(FAULT_MIX >= 0 && FAULT_MIX <= 1)) throw new RangeError(`--fault-mix must be a rate in [0, 1], got ${flags["fault-mix"]}`);
 if (!(TOUCH > 0 && TOUCH <= 1)) throw new RangeError(`--touch must be a rate in (0, 1], got ${flags.touch}`);
 if (!Number.isSafeInteger(SEED) || SEED < 0) throw new RangeError(`--seed must be a whole number, got ${flags.seed}`);
+const CPU_PROF = flags["cpu-prof"] as string;
 const POSTGRES = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Node flags for one profiled process (--cpu-prof): its profile goes to DIR/<run>/<name>/. */
+function profiling(run: string, name: string): { nodeArgs?: string[] } {
+  if (CPU_PROF === "") return {};
+  const slug = run.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", `${CPU_PROF}/${slug}/${name}`] };
+}
+
+/** INFO commandstats as command → calls and microseconds (the whole server's, counted since it started). */
+async function commandStats(redis: { info(section: "commandstats"): Promise<string> }): Promise<Map<string, { calls: number; usec: number }>> {
+  const stats = new Map<string, { calls: number; usec: number }>();
+  for (const m of (await redis.info("commandstats")).matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    stats.set(m[1] as string, { calls: Number(m[2]), usec: Number(m[3]) });
+  }
+  return stats;
+}
+
+/**
+ * What Redis did per finished document between two commandstats readings:
+ * Lua scripts (BullMQ's) called and the time spent in them, and every command
+ * counted (a script's own commands included, as Redis counts them).
+ */
+function redisPerDocument(
+  before: Map<string, { calls: number; usec: number }>,
+  after: Map<string, { calls: number; usec: number }>,
+  finished: number,
+): RedisFigures {
+  let scripts = 0;
+  let scriptUsec = 0;
+  let commands = 0;
+  for (const [name, now] of after) {
+    const was = before.get(name) ?? { calls: 0, usec: 0 };
+    const calls = now.calls - was.calls;
+    commands += calls;
+    if (name === "evalsha" || name === "eval") {
+      scripts += calls;
+      scriptUsec += now.usec - was.usec;
+    }
+  }
+  const per = (n: number) => (finished === 0 ? 0 : Math.round((n / finished) * 100) / 100);
+  return { scriptsPerDocument: per(scripts), scriptUsPerDocument: per(scriptUsec), commandsPerDocument: per(commands) };
+}
 
 async function commits(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -136,7 +183,7 @@ async function runBaseline(sim: Sim, mode: BaselineMode): Promise<SideResult> {
   sampler.add("postgres", () => pidsOf("postgres"));
   const backends = targetBackends(url);
   sampler.add("postgresTarget", backends.pids);
-  const proc = spawnNode(BASELINE, [sim.url, url, mode, flags["baseline-concurrency"] as string]);
+  const proc = spawnNode(BASELINE, [sim.url, url, mode, flags["baseline-concurrency"] as string], {}, profiling(mode, "baseline"));
   sampler.add("baseline", () => [proc.child.pid as number]);
   sampler.start();
   const code = await proc.exited;
@@ -240,14 +287,16 @@ async function measurePorter(p: PorterRun): Promise<SideResult> {
   const backends = targetBackends(url);
   sampler.add("postgresTarget", backends.pids);
   sampler.add("redis", () => pidsOf("redis-server"));
-  const workers = Array.from({ length: WORKERS }, () => spawnPorter(["worker"], env));
+  const workers = Array.from({ length: WORKERS }, (_, i) => spawnPorter(["worker"], env, profiling(p.label, `worker-${i + 1}`)));
   sampler.add("workers", () => workers.map((w) => w.child.pid as number));
-  const run = spawnPorter(["run", ...(p.flags ?? []), "--follow", "--json"], env);
+  const statsBefore = await commandStats(redis);
+  const run = spawnPorter(["run", ...(p.flags ?? []), "--follow", "--json"], env, profiling(p.label, "enqueuer"));
   sampler.add("enqueuer", () => [run.child.pid as number]);
   sampler.start();
   const code = await run.exited;
   const workerRss = workers.map((w) => Math.round(rssMb(w.child.pid as number) ?? 0));
   const processes = sampler.stop();
+  const statsAfter = await commandStats(redis);
   clearInterval(redisTimer);
   await backends.stop();
   await Promise.all(workers.map((w) => w.stop()));
@@ -282,6 +331,7 @@ async function measurePorter(p: PorterRun): Promise<SideResult> {
     processes,
     postgresTransactions: (await commits(url)) - before,
     redisPeakMb: Math.round((redisPeak / 1024 / 1024) * 10) / 10,
+    redis: redisPerDocument(statsBefore, statsAfter, summary.succeeded + summary.failed + summary.skipped),
     workerRssMb: workerRss,
   };
 }

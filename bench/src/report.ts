@@ -19,7 +19,19 @@ export interface SideResult {
   processes: Record<string, GroupStats>;
   postgresTransactions: number;
   redisPeakMb?: number;
+  /** Porter: Redis commandstats over the run, per finished document; absent in older results. */
+  redis?: RedisFigures;
   workerRssMb?: number[];
+}
+
+/** What Redis did per finished document, from INFO commandstats (the whole server's). */
+export interface RedisFigures {
+  /** Lua script calls (EVALSHA, EVAL): BullMQ's job moves. */
+  scriptsPerDocument: number;
+  /** Microseconds Redis spent in them. */
+  scriptUsPerDocument: number;
+  /** Every command, a script's own included. */
+  commandsPerDocument: number;
 }
 
 /** `porter archive stats --json` after the cold run, with the bytes per document. */
@@ -123,6 +135,7 @@ export function renderMarkdown(r: BenchResult): string {
         ? [["CPU: Postgres (the target's backends)", cpuOnly("postgresTarget")] as Row]
         : []),
       ["Redis peak memory", (s) => (s.redisPeakMb === undefined ? "—" : `${s.redisPeakMb} MB`)],
+      ...(sides.some(([, side]) => side?.redis) ? [["Redis per document: scripts (µs in them) / commands", redisCell] as Row] : []),
       ["Postgres transactions", (s) => String(s.postgresTransactions)],
       ["CPU per document, all processes", cpuPerDocument],
     ]),
@@ -216,6 +229,11 @@ function cpuPerDocument(side: SideResult): string {
     .reduce((sum, [, g]) => sum + g.cpuSeconds, 0);
   const finished = side.docs + side.failed + (side.skipped ?? 0);
   return finished === 0 ? "—" : `${((total * 1000) / finished).toFixed(3)} ms`;
+}
+
+function redisCell(side: SideResult): string {
+  const r = side.redis;
+  return r ? `${r.scriptsPerDocument} (${r.scriptUsPerDocument} µs) / ${r.commandsPerDocument}` : "—";
 }
 
 const cpuOnly = (group: string) => (side: SideResult) => {

@@ -5,7 +5,7 @@ export { serveLocally, type LocalServer } from "./local-server.js";
 export { createTestDatabase, recreateDatabase, type TestDatabase } from "./test-database.js";
 export { createTestQueue, type TestQueue } from "./test-queue.js";
 export { waitFor, type WaitOptions } from "./wait-for.js";
-export { runPorter, spawnNode, spawnPorter, type PorterProcess } from "./porter-process.js";
+export { runPorter, spawnNode, spawnPorter, type PorterProcess, type SpawnOptions } from "./porter-process.js";
 export { startLegacySimProcess } from "./legacy-sim-process.js";
 export { freePort, startPrivateRedis, type PrivateRedis } from "./redis-server.js";
 export { startPrivatePostgres, type PrivatePostgres, type PrivatePostgresOptions } from "./postgres-server.js";

@@ -15,14 +15,28 @@ export interface PorterProcess {
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | string>;
 }
 
+export interface SpawnOptions {
+  /** Flags for Node itself, before the script (the bench's `--cpu-prof`). */
+  nodeArgs?: string[];
+}
+
 /** Starts `porter <args>` as a real process with `env` on top of this one's. */
-export function spawnPorter(args: string[], env: Record<string, string | undefined> = {}): PorterProcess {
-  return spawnNode(PORTER, args, env);
+export function spawnPorter(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: SpawnOptions = {},
+): PorterProcess {
+  return spawnNode(PORTER, args, env, options);
 }
 
 /** Starts the Node script `script` with `args` as a real process (the bench's baseline is one). */
-export function spawnNode(script: string, args: string[], env: Record<string, string | undefined> = {}): PorterProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+export function spawnNode(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: SpawnOptions = {},
+): PorterProcess {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
