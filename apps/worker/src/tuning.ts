@@ -22,11 +22,16 @@ export const LOAD_MAX_BATCH = 100;
 export const LOAD_MAX_BATCH_CHARS = 4 * 1024 * 1024;
 
 /**
- * Load transactions in flight at once: one committing while the next fills,
- * so a commit's round trip never stalls the documents behind it. More would
- * only split the same documents into smaller batches.
+ * Load transactions in flight at once, per worker process. One: the documents
+ * that finish while it commits form the next, larger, batch. A transaction
+ * costs Postgres a fixed share (its statements, their plans, the commit)
+ * whatever its size, so fewer and larger ones cost less per document; the
+ * documents waiting meanwhile hold no connection. Measured with the bench
+ * (50,000 documents, 2 workers × 100, three pairs of runs): two in flight
+ * made batches of 25 documents, one makes batches of 40, with 15% less
+ * Postgres CPU, 9% less CPU per document in all and 7% more docs/s.
  */
-export const LOAD_MAX_IN_FLIGHT = 2;
+export const LOAD_MAX_IN_FLIGHT = 1;
 
 /**
  * Most Postgres connections in a worker's pool, whatever WORKER_CONCURRENCY.
