@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import type pg from "pg";
 import { toArchivedPage } from "@porter/archive";
-import { archivePages, recordFailedPage, recordFailure, type ArchivedPage } from "@porter/db";
+import { archivePages, type ArchivedPage } from "@porter/db";
 import { failureFromPgError, toImportFailure, type ImportFailure, type Stage } from "@porter/failures";
 import type { Logger } from "@porter/logger";
 import type { ImportJobData } from "@porter/queue";
@@ -44,7 +44,7 @@ export type ImportProcessor = (job: Job<ImportJobData, void>, token?: string, ca
  * (group commit: see LoadBatcher; the load marks the ledger row too, and
  * archives the page); nothing is logged. A replay reads its pages from the
  * archive instead (run-sources.ts). A failure is written to the ledger
- * with its kind, stage and stack, then rethrown: permanent kinds as
+ * with its kind, stage and stack (in a group commit too), then rethrown: permanent kinds as
  * UnrecoverableError so BullMQ fails the job at once, transient ones as they
  * are so the backoff can read a 429's Retry-After.
  */
@@ -136,11 +136,12 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       };
       try {
         // A page that came with 200 is kept even when its document failed: a later fix may read it.
-        if (unsaved) await recordFailedPage(pool, entry, unsaved).catch(async (err: unknown) => {
+        // Recorded with the next group commit (LoadBatcher.record), not in a transaction of its own.
+        await loader.record({ record: entry, page: unsaved }).catch(async (err: unknown) => {
+          if (!unsaved) throw err;
           log.warn({ err }, "could not archive the page of a failed attempt; recording the failure alone");
-          await recordFailure(pool, entry);
+          await loader.record({ record: entry });
         });
-        else await recordFailure(pool, entry);
       } catch (err) {
         // The job still fails and is retried or kept by BullMQ; the reconciler
         // brings the ledger back in line. Never let this hide the real failure.

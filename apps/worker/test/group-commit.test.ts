@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRun, recordListedPage, type DocumentRecord, type LoadInput } from "@porter/db";
+import { toArchivedPage } from "@porter/archive";
+import { createRun, recordListedPage, type DocumentRecord, type FailureRecord, type LoadInput } from "@porter/db";
 import { ImportFailure } from "@porter/failures";
 import { createTestDatabase, type TestDatabase } from "@porter/testing";
 import { LoadBatcher } from "../src/load-batcher.js";
@@ -139,5 +140,96 @@ describe("group commit", () => {
     await expect(batcher.load(input(s, doc("late")), controller.signal)).rejects.toMatchObject({ kind: "timeout" });
     const { rows } = await db.pool.query("SELECT 1 FROM documents WHERE legacy_id = 'late'");
     expect(rows).toHaveLength(0);
+  });
+
+  function failure(s: { ledger: Map<string, string> }, id: string, message = `HTTP 503 for ${id}`): FailureRecord {
+    return {
+      ledgerId: s.ledger.get(id) as string,
+      attempts: 1,
+      kind: "http_5xx",
+      stage: "fetch",
+      message,
+      stacktrace: `ImportFailure: ${message}\n    at fetchPage`,
+      durationMs: 7,
+      final: id.endsWith("0"),
+    };
+  }
+
+  it("records failed attempts in the same transactions as the documents loaded beside them", async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `fail-${i}`);
+    const s = await seed(ids);
+    const batcher = new LoadBatcher(db.pool, { maxBatch: 100, maxInFlight: 1 });
+    // All forty arrive in one turn: one transaction for twenty loads and twenty failures.
+    await Promise.all(
+      ids.map((id, i) => (i % 2 === 0 ? batcher.load(input(s, doc(id))) : batcher.record({ record: failure(s, id) }))),
+    );
+    expect(batcher.stats).toMatchObject({ batches: 1, batchedDocuments: 20, batchedFailures: 20, fallbacks: 0 });
+    const { rows } = await db.pool.query<{ transactions: number; succeeded: number; failed: number; pending: number; kinds: string[] }>(
+      `SELECT count(DISTINCT xmin::text)::int AS transactions,
+              count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
+              count(*) FILTER (WHERE status = 'failed')::int AS failed,
+              count(*) FILTER (WHERE status = 'pending' AND attempts = 1)::int AS pending,
+              array_agg(DISTINCT error_kind) FILTER (WHERE error_kind IS NOT NULL) AS kinds
+         FROM service_imports WHERE run_id = $1`,
+      [s.runId],
+    );
+    // fail-1, -3 … are failures; those ending in 0 never are (even), so none is final.
+    expect(rows[0]).toEqual({ transactions: 1, succeeded: 20, failed: 0, pending: 20, kinds: ["http_5xx"] });
+    const one = await db.pool.query("SELECT last_error, error_stage, stacktrace, duration_ms FROM service_imports WHERE id = $1", [
+      s.ledger.get("fail-7"),
+    ]);
+    expect(one.rows[0]).toEqual({
+      last_error: "HTTP 503 for fail-7",
+      error_stage: "fetch",
+      stacktrace: "ImportFailure: HTTP 503 for fail-7\n    at fetchPage",
+      duration_ms: 7,
+    });
+  });
+
+  it("a failure that cannot be recorded fails alone; the documents and failures beside it are written", async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `unrecordable-${i}`);
+    const s = await seed(ids);
+    const batcher = new LoadBatcher(db.pool, { maxBatch: 100, maxInFlight: 1 });
+    const settled = await Promise.allSettled(
+      ids.map((id, i) =>
+        i < 5
+          ? batcher.load(input(s, doc(id)))
+          : // Postgres text cannot hold NUL: this statement fails, and with it the shared transaction.
+            batcher.record({ record: failure(s, id, id === "unrecordable-7" ? "nul \u0000 byte" : "HTTP 502") }),
+      ),
+    );
+    expect(settled.map((r) => r.status)).toEqual([...Array(7).fill("fulfilled"), "rejected", "fulfilled", "fulfilled"]);
+    expect(batcher.stats.fallbacks).toBe(1);
+    const { rows } = await db.pool.query<{ legacy_id: string; status: string; last_error: string | null }>(
+      "SELECT legacy_id, status, last_error FROM service_imports WHERE run_id = $1 ORDER BY legacy_id",
+      [s.runId],
+    );
+    expect(rows).toEqual(
+      ids.map((id, i) => ({
+        legacy_id: id,
+        status: i < 5 ? "succeeded" : "pending",
+        last_error: i < 5 || id === "unrecordable-7" ? null : "HTTP 502",
+      })),
+    );
+  });
+
+  it("records a failed attempt's page with it, in the archive", async () => {
+    const s = await seed(["paged-1", "paged-2"]);
+    const batcher = new LoadBatcher(db.pool, { maxBatch: 100, maxInFlight: 1 });
+    const page = (id: string) =>
+      toArchivedPage(
+        { bytes: Buffer.from(`<html>${id}</html>`), contentType: "text/html" },
+        { runId: s.runId, legacyId: id, updatedAt: null },
+      );
+    await Promise.all([
+      batcher.load(input(s, doc("paged-1"))),
+      batcher.record({ record: { ...failure(s, "paged-2"), kind: "invalid_document", stage: "extract" }, page: page("paged-2") }),
+    ]);
+    expect(batcher.stats).toMatchObject({ batches: 1, batchedFailures: 1 });
+    const { rows } = await db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM porter_archive.pages WHERE run_id = $1 AND legacy_id = 'paged-2'",
+      [s.runId],
+    );
+    expect(rows[0]?.n).toBe(1);
   });
 });

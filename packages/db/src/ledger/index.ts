@@ -3,7 +3,7 @@ export { getLatestRunIn, getRun } from "./get-run.js";
 export { recordListedPage, type InvalidListedId, type LedgerRow, type ListedEntry, type ListedId, type RecordPageOptions } from "./record-listed-page.js";
 export { checkpointListing } from "./checkpoint-listing.js";
 export { stopListing } from "./stop-listing.js";
-export { recordFailure, type FailureRecord } from "./record-failure.js";
+export { recordFailure, recordFailures, type FailureRecord } from "./record-failure.js";
 export { completeRunIfDone } from "./complete-run-if-done.js";
 export { cancelRun, reopenCancelled } from "./cancel-run.js";
 export { countByStatus, type StatusCounts } from "./count-by-status.js";

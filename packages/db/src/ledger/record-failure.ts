@@ -31,3 +31,31 @@ export async function recordFailure(db: Queryable, f: FailureRecord): Promise<vo
     [f.ledgerId, f.final, f.attempts, f.kind, f.stage ?? null, f.message, f.stacktrace ?? null, Math.round(f.durationMs)],
   );
 }
+
+/**
+ * recordFailure for several attempts in one statement (a group commit's share:
+ * see loadBatch), with the same guard. Ledger ids must be distinct.
+ */
+export async function recordFailures(db: Queryable, failures: readonly FailureRecord[]): Promise<void> {
+  if (failures.length === 0) return;
+  await db.query({
+    text: `UPDATE service_imports s
+              SET status = CASE WHEN f.final THEN 'failed'::import_status ELSE 'pending'::import_status END,
+                  attempts = f.attempts, error_kind = f.kind, error_stage = f.stage, last_error = f.message,
+                  stacktrace = f.stacktrace, duration_ms = f.duration_ms, updated_at = now(),
+                  finished_at = CASE WHEN f.final THEN now() ELSE NULL END
+             FROM unnest($1::uuid[], $2::bool[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
+               AS f(id, final, attempts, kind, stage, message, stacktrace, duration_ms)
+            WHERE s.id = f.id AND s.status IN ('pending', 'running', 'failed')`,
+    values: [
+      failures.map((f) => f.ledgerId),
+      failures.map((f) => f.final),
+      failures.map((f) => f.attempts),
+      failures.map((f) => f.kind),
+      failures.map((f) => f.stage ?? null),
+      failures.map((f) => f.message),
+      failures.map((f) => f.stacktrace ?? null),
+      failures.map((f) => Math.round(f.durationMs)),
+    ],
+  });
+}

@@ -1,2 +1,2 @@
 export { loadDocument, type DocumentRecord, type LoadInput } from "./load-document.js";
-export { loadBatch } from "./load-batch.js";
+export { loadBatch, type FailedAttempt } from "./load-batch.js";

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { archivePages, type ArchivedPage } from "../archive/archive-pages.js";
+import { recordFailures, type FailureRecord } from "../ledger/record-failure.js";
 import type { LoadInput } from "./load-document.js";
 import { projectBatch } from "./project-batch.js";
 
@@ -57,15 +58,28 @@ SELECT x.document_id, a.n - 1, a.e->>'name', a.e->>'url', (a.e->>'size')::bigint
   FROM unnest($1::uuid[], $2::text[]) AS x(document_id, attachments),
        jsonb_array_elements(x.attachments::jsonb) WITH ORDINALITY AS a(e, n)`;
 
+/** A failed attempt to record, with the page it fetched if one came with 200 (see recordFailedPage). */
+export interface FailedAttempt {
+  record: FailureRecord;
+  page?: ArchivedPage | undefined;
+}
+
 /**
  * Loads several documents in ONE transaction on `client` (group commit):
  * the same effect as loadDocument for each (pages archived included), at a
- * fraction of the round trips. All or nothing: on any error the transaction is rolled back and the
- * error thrown, and the caller loads the documents one by one so a bad one
- * fails alone. Legacy ids must be distinct within a batch.
+ * fraction of the round trips. Failed attempts that arrived meanwhile are
+ * recorded in the same transaction (recordFailures, their pages archived):
+ * each on its own would cost a transaction and a WAL flush.
+ * All or nothing: on any error the transaction is rolled back and the
+ * error thrown, and the caller takes the documents and failures one by one so a bad one
+ * fails alone. Legacy ids must be distinct within a batch, and so must the failures' ledger ids.
  * Returns the ledger ids that were loaded (the others are rolled back, cancelled or gone).
  */
-export async function loadBatch(client: pg.ClientBase, inputs: readonly LoadInput[]): Promise<Set<string>> {
+export async function loadBatch(
+  client: pg.ClientBase,
+  inputs: readonly LoadInput[],
+  failures: readonly FailedAttempt[] = [],
+): Promise<Set<string>> {
   // A dry run's documents share the transaction, but only mark their ledger rows (project-batch.ts).
   const dry = inputs.filter((i) => i.dryRun === true);
   const real = dry.length === 0 ? inputs : inputs.filter((i) => i.dryRun !== true);
@@ -116,8 +130,12 @@ export async function loadBatch(client: pg.ClientBase, inputs: readonly LoadInpu
         ],
       });
     }
-    const pages = inputs.map((i) => i.page).filter((p): p is ArchivedPage => p !== undefined);
+    const pages = [...inputs, ...failures].map((i) => i.page).filter((p): p is ArchivedPage => p !== undefined);
     await archivePages(client, pages);
+    await recordFailures(
+      client,
+      failures.map((f) => f.record),
+    );
     const projected = await projectBatch(client, dry);
     await client.query("COMMIT");
     const loaded = new Set(rows.map((r) => r.legacy_id));
