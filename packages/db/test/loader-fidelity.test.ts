@@ -179,4 +179,17 @@ describe("loadDocument stores every field exactly as the source has it", () => {
     );
     expect(rows[0]).toEqual({ run_id: seed.runId, recent: true });
   });
+
+  it("a body long enough to be compressed is stored with lz4, and reads back whole", async () => {
+    // Past the ~2 kB at which Postgres compresses a row's largest value; repetitive, so it compresses.
+    const body = `${UNICODE_BODY}\n`.repeat(12);
+    const id = await load(sampleDocument("compressed-body", { body }));
+    const { rows } = await db.pool.query<{ compression: string | null; body: string }>(
+      "SELECT pg_column_compression(body) AS compression, body FROM documents WHERE id = $1",
+      [id],
+    );
+    expect(rows[0]?.compression).toBe("lz4");
+    expect(rows[0]?.body).toBe(body);
+  });
 });
+
