@@ -210,6 +210,26 @@ describe("docker-compose.yml", () => {
     }
   });
 
+  it("passes every setting from the shell (or .env) to the services, or sets it on purpose", () => {
+    // Set by the compose file itself: its own Redis and Postgres (a shell's DATABASE_URL for
+    // the CLI on the host would point the containers at themselves), the containers' ports,
+    // and the worker's drain, which its stop_grace_period must outlast.
+    const fixed = new Set(["REDIS_URL", "DATABASE_URL", "PORT", "METRICS_PORT", "SHUTDOWN_GRACE_MS"]);
+    const raw = readFileSync(COMPOSE_FILE, "utf8");
+    const passed = new Set([...raw.matchAll(/^\s+([A-Z_]+): \$\{\1:-[^}]*\}/gm)].map((m) => m[1] as string));
+    const missing = Object.keys(envSchema.shape).filter((key) => !passed.has(key) && !fixed.has(key));
+    expect(missing, "settings an operator cannot set through compose").toEqual([]);
+    // Each one reaches the processes that read it (the enqueuer's and the worker's settings are the shared ones).
+    const worker = envOf(services.worker as Service);
+    const enqueuer = envOf(services.enqueuer as Service);
+    for (const key of ["ARCHIVE", "ARCHIVE_DATABASE_URL", "MAX_INFLIGHT_BYTES", "MAX_PAGE_BYTES", "BACKOFF_BASE_MS", "STALLED_INTERVAL_MS", "RECONCILE_GRACE_MS"]) {
+      expect(Object.keys(worker), `worker: ${key}`).toContain(key);
+    }
+    for (const key of ["STORE_OUTAGE_MS", "LIST_PAGE_SIZE", "LIST_TIMEOUT_MS", "LIST_IDLE_TIMEOUT_MS", "QUEUE_HIGH_WATER", "QUEUE_PREFIX"]) {
+      expect(Object.keys(enqueuer), `enqueuer: ${key}`).toContain(key);
+    }
+  });
+
   it("points every Porter service at the redis, postgres and legacy services", () => {
     const pgEnv = envOf(services.postgres as Service);
     const legacyCommand = commandOf(services.legacy as Service);
