@@ -18,23 +18,12 @@ export interface FailureRecord {
  * after its commit landed) or was `rolled_back`.
  */
 export async function recordFailure(db: Queryable, f: FailureRecord): Promise<void> {
-  await db.query(
-    {
-      name: "porter_record_failure",
-      text: `UPDATE service_imports
-                SET status = CASE WHEN $2 THEN 'failed'::import_status ELSE 'pending'::import_status END,
-                    attempts = $3, error_kind = $4, error_stage = $5, last_error = $6, stacktrace = $7,
-                    duration_ms = $8, updated_at = now(),
-                    finished_at = CASE WHEN $2 THEN now() ELSE NULL END
-              WHERE id = $1 AND status IN ('pending', 'running', 'failed')`,
-    },
-    [f.ledgerId, f.final, f.attempts, f.kind, f.stage ?? null, f.message, f.stacktrace ?? null, Math.round(f.durationMs)],
-  );
+  await recordFailures(db, [f]);
 }
 
 /**
- * recordFailure for several attempts in one statement (a group commit's share:
- * see loadBatch), with the same guard. Ledger ids must be distinct.
+ * Several failed attempts in one statement (a group commit's share: see
+ * loadBatch), each as recordFailure says. Ledger ids must be distinct.
  */
 export async function recordFailures(db: Queryable, failures: readonly FailureRecord[]): Promise<void> {
   if (failures.length === 0) return;

@@ -132,10 +132,7 @@ export async function loadBatch(
     }
     const pages = [...inputs, ...failures].map((i) => i.page).filter((p): p is ArchivedPage => p !== undefined);
     await archivePages(client, pages);
-    await recordFailures(
-      client,
-      failures.map((f) => f.record),
-    );
+    await recordFailures(client, failures.map((f) => f.record));
     const projected = await projectBatch(client, dry);
     await client.query("COMMIT");
     const loaded = new Set(rows.map((r) => r.legacy_id));
