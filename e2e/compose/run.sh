@@ -28,6 +28,16 @@ mkdir -p "$WORK"
 
 log() { printf 'test:compose: %s\n' "$*" >&2; }
 
+pump=""
+service=""
+COMPOSE=()
+cleanup() {
+  [ -n "$pump" ] && kill "$pump" 2>/dev/null || true
+  [ "${#COMPOSE[@]}" -gt 0 ] && compose down -v --remove-orphans >/dev/null 2>&1 || true
+  [ -n "$service" ] && kill "$service" 2>/dev/null || true
+}
+trap cleanup EXIT
+
 # --- the engine ---------------------------------------------------------------
 PODMAN=0
 if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
@@ -40,11 +50,13 @@ else
   printf '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n' > "$WORK/containers.conf"
   export CONTAINERS_CONF="$WORK/containers.conf"
   export DOCKER_HOST="unix://$WORK/podman.sock"
-  if ! curl -s --unix-socket "$WORK/podman.sock" http://d/_ping >/dev/null 2>&1; then
-    rm -f "$WORK/podman.sock"
-    podman system service --time=0 "$DOCKER_HOST" >"$WORK/podman-service.log" 2>&1 &
-    for _ in $(seq 1 50); do curl -s --unix-socket "$WORK/podman.sock" http://d/_ping >/dev/null 2>&1 && break; sleep 0.2; done
-  fi
+  # A service of this run's own, started in $WORK and stopped at the end: one left
+  # running by an earlier run may sit in a checkout deleted since, and its conmon
+  # then fails every container ("Failed to get working directory", "write child: broken pipe").
+  rm -f "$WORK/podman.sock"
+  (cd "$WORK" && exec podman system service --time=0 "$DOCKER_HOST") >"$WORK/podman-service.log" 2>&1 &
+  service=$!
+  for _ in $(seq 1 50); do curl -s --unix-socket "$WORK/podman.sock" http://d/_ping >/dev/null 2>&1 && break; sleep 0.2; done
 fi
 if docker compose version >/dev/null 2>&1 && [ "$PODMAN" = 0 ]; then COMPOSE=(docker compose); else COMPOSE=(docker-compose); fi
 compose() { (cd "$ROOT" && "${COMPOSE[@]}" "$@"); }
@@ -84,12 +96,6 @@ fi
 log "image built in $(($(date +%s) - started)) s"
 
 # --- up, checks, down ----------------------------------------------------------
-pump=""
-cleanup() {
-  [ -n "$pump" ] && kill "$pump" 2>/dev/null || true
-  compose down -v --remove-orphans >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
 if [ "$PODMAN" = 1 ]; then
   ( while true; do
       for c in $(podman ps --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" --format '{{.Names}}'); do
