@@ -83,9 +83,10 @@ describe("recordListedPage", () => {
 
     expect(again.listed).toBe(2);
     expect([...again.rows].sort((x, y) => x.legacyId.localeCompare(y.legacyId))).toEqual([
-      { id: first.rows.find((r) => r.legacyId === "a")?.id, legacyId: "a", status: "pending", updatedAt: null },
-      { id: first.rows.find((r) => r.legacyId === "b")?.id, legacyId: "b", status: "succeeded", updatedAt: null },
+      { id: first.rows.find((r) => r.legacyId === "a")?.id, legacyId: "a", status: "pending", updatedAt: null, fresh: false },
+      { id: first.rows.find((r) => r.legacyId === "b")?.id, legacyId: "b", status: "succeeded", updatedAt: null, fresh: false },
     ]);
+    expect(first.rows.map((r) => r.fresh)).toEqual([true, true]);
     expect(await rowsOf(run.id)).toHaveLength(2);
     expect((await getRun(db.pool, run.id))?.listed).toBe(2);
   });
@@ -95,6 +96,7 @@ describe("recordListedPage", () => {
     await recordListedPage(db.pool, run.id, ["a", "b"]);
     const page = await recordListedPage(db.pool, run.id, ["b", "c", "a", "d"]);
     expect(page.rows.map((r) => r.legacyId).sort()).toEqual(["a", "b", "c", "d"]);
+    expect(page.rows.filter((r) => r.fresh).map((r) => r.legacyId).sort()).toEqual(["c", "d"]);
     expect(page.listed).toBe(4);
     expect(await rowsOf(run.id)).toHaveLength(4);
   });

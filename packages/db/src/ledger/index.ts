@@ -24,6 +24,7 @@ export {
   type StaleImportsCursor,
 } from "./find-stale-imports.js";
 export { claimForRevival } from "./claim-for-revival.js";
+export { findUntried } from "./find-untried.js";
 export { listRuns } from "./list-runs.js";
 export { listRunEntries, type RunEntry } from "./list-run-entries.js";
 export { findImports, type ImportOutcome } from "./find-import.js";

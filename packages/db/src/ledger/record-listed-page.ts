@@ -8,6 +8,8 @@ export interface LedgerRow {
   status: ImportStatus;
   /** The listing's updatedAt for the id, as recorded (null: none, or not a string). */
   updatedAt: string | null;
+  /** Written by this page; false: the run had it already (listed before, or by a listing that was resumed). */
+  fresh: boolean;
 }
 
 /** A listed id that cannot be migrated, and why: its row is recorded `failed`, kind `invalid_id`. */
@@ -53,9 +55,8 @@ export type ListedEntry = string | ListedId | InvalidListedId;
  * Inserts a `pending` row per id the run has not seen (an invalid one
  * `failed`, kind `invalid_id`, stage `list`: every listed id has its row), adds the number of new
  * rows to `import_runs.listed` (so `listed` always equals the run's row count),
- * and returns every row of the page, new or old, once per id: the caller
- * enqueues the ones still `pending` (job id = row id, so a page listed twice
- * adds no job twice), with the run's new `listed` count.
+ * and returns every row of the page, new or old (`fresh`), once per id: the caller
+ * enqueues the ones still `pending`, with the run's new `listed` count.
  * Rows are added only while the run is `listing`: the run row is locked
  * first (FOR UPDATE), so once a rollback has marked the run `rolled_back` no
  * page can add a row behind it. `listing` false tells the enqueuer to stop.
@@ -141,14 +142,14 @@ export async function recordListedPage(
         WHERE id = $1
         RETURNING listed
       )
-      SELECT page.id, page.legacy_id, page.status, page.listed_updated_at, (SELECT listed FROM counted) AS listed,
+      SELECT page.id, page.legacy_id, page.status, page.listed_updated_at, page.fresh, (SELECT listed FROM counted) AS listed,
              EXISTS (SELECT 1 FROM run) AS listing
         FROM (SELECT 1) AS one
         LEFT JOIN (
-          SELECT id, legacy_id, status, listed_updated_at FROM inserted
+          SELECT id, legacy_id, status, listed_updated_at, true AS fresh FROM inserted
           UNION ALL
           -- the rows the run already had (this statement's snapshot does not see the inserted ones)
-          SELECT id, legacy_id, status, updated_at FROM known WHERE id IS NOT NULL
+          SELECT id, legacy_id, status, updated_at, false FROM known WHERE id IS NOT NULL
         ) AS page ON true`,
     },
     [runId, stored, keys, problems, maxNew, updatedAts, options.skipUnchanged?.transformVersion ?? null, instants],
@@ -158,13 +159,14 @@ export async function recordListedPage(
     legacy_id: string;
     status: ImportStatus;
     listed_updated_at: string | null;
+    fresh: boolean | null;
     listed: number | null;
     listing: boolean;
   }[];
   return {
     rows: typed
       .filter((r) => r.id !== null)
-      .map((r) => ({ id: r.id as string, legacyId: r.legacy_id, status: r.status, updatedAt: r.listed_updated_at })),
+      .map((r) => ({ id: r.id as string, legacyId: r.legacy_id, status: r.status, updatedAt: r.listed_updated_at, fresh: r.fresh === true })),
     listed: typed[0]?.listed ?? 0,
     listing: typed[0]?.listing ?? false,
   };
