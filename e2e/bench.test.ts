@@ -99,9 +99,11 @@ describe("npm run bench", () => {
       expect(side.docsPerSecond).toBeGreaterThan(0);
       expect(side.postgresTransactions).toBeGreaterThan(0);
     }
-    // BullMQ: a job added, then moved to active and to completed (Redis is shared with other
-    // test files, which can only add to these counts).
-    expect(result.porter.redis?.scriptsPerDocument).toBeGreaterThanOrEqual(2);
+    // BullMQ: a job added, then moved to active and to completed, for a chunk of JOB_DOCUMENTS
+    // (25) documents (Redis is shared with other test files, which can only add to these counts;
+    // a job per document would make it 2 or more).
+    expect(result.porter.redis?.scriptsPerDocument).toBeGreaterThanOrEqual(2 / 25);
+    expect(result.porter.redis?.scriptsPerDocument).toBeLessThan(1);
     expect(result.porter.redis?.scriptUsPerDocument).toBeGreaterThan(0);
     expect(result.porter.redis?.commandsPerDocument).toBeGreaterThan(result.porter.redis?.scriptsPerDocument ?? 0);
     for (const group of ["simulator", "enqueuer", "workers", "redis", "postgres"]) {

@@ -225,7 +225,7 @@ describe("docker-compose.yml", () => {
     for (const key of ["ARCHIVE", "ARCHIVE_DATABASE_URL", "MAX_INFLIGHT_BYTES", "MAX_PAGE_BYTES", "BACKOFF_BASE_MS", "STALLED_INTERVAL_MS", "RECONCILE_GRACE_MS"]) {
       expect(Object.keys(worker), `worker: ${key}`).toContain(key);
     }
-    for (const key of ["STORE_OUTAGE_MS", "LIST_PAGE_SIZE", "LIST_TIMEOUT_MS", "LIST_IDLE_TIMEOUT_MS", "QUEUE_HIGH_WATER", "QUEUE_PREFIX"]) {
+    for (const key of ["STORE_OUTAGE_MS", "LIST_PAGE_SIZE", "LIST_TIMEOUT_MS", "LIST_IDLE_TIMEOUT_MS", "QUEUE_HIGH_WATER", "JOB_DOCUMENTS", "QUEUE_PREFIX"]) {
       expect(Object.keys(enqueuer), `enqueuer: ${key}`).toContain(key);
     }
   });

@@ -157,14 +157,17 @@ describe("graceful shutdown", () => {
     expect(await survivor.stop("SIGTERM")).toBe(0);
   }, 300_000);
 
-  /** A worker whose every job hangs (the legacy service never answers the first request of an id). */
-  async function hungWorker(env: Record<string, string>, jobs: number) {
+  /**
+   * A worker whose every job hangs (the legacy service never answers the first request of an id),
+   * with `inFlight` documents in flight: a job of one document each, or one per chunk.
+   */
+  async function hungWorker(env: Record<string, string>, jobs: number, inFlight = jobs) {
     const worker = start(["worker"], env);
     const workerId = (await waitForLog(worker, "worker started")).workerId as string;
     const port = await metricsPortOf(worker);
     const enqueuer = start(["run", "--limit", String(jobs), "--follow", "--json"], env);
     const runId = await waitFor("the run to start", () => /run ([0-9a-f-]{36}) started/.exec(enqueuer.stderr())?.[1]);
-    await waitFor("every job in flight", async () => valueOf(await scrape(port), "porter_jobs_in_flight") === jobs, { timeoutMs: 60_000 });
+    await waitFor("every job in flight", async () => valueOf(await scrape(port), "porter_jobs_in_flight") === inFlight, { timeoutMs: 60_000 });
     return { worker, workerId, port, enqueuer, runId };
   }
 
@@ -176,6 +179,8 @@ describe("graceful shutdown", () => {
       QUEUE_PREFIX: queue.prefix,
       LEGACY_URL: await sim(["--docs", "20", "--hang", "1"]),
       WORKER_CONCURRENCY: "5",
+      // A job per document: five jobs in flight, each holding its lock.
+      JOB_DOCUMENTS: "1",
       JOB_TIMEOUT_MS: "120000",
       SHUTDOWN_GRACE_MS: "120000",
       METRICS_PORT: "0",
@@ -198,7 +203,7 @@ describe("graceful shutdown", () => {
     expect(logLines(worker.stdout()).some((l) => l.msg === "second signal: exiting now" && l.level === 40)).toBe(true);
   }, 120_000);
 
-  it("when the grace period runs out it exits at once, and another worker takes its jobs back", async () => {
+  it("when the grace period runs out it exits at once, and another worker takes its chunk back and finishes it", async () => {
     const queue = newQueue();
     const graceMs = 2_000;
     const env = {
@@ -214,7 +219,8 @@ describe("graceful shutdown", () => {
       METRICS_PORT: "0",
       LOG_LEVEL: "info",
     };
-    const { worker, workerId, enqueuer, runId } = await hungWorker(env, 5);
+    // The five documents are one chunk job, attempted one after the other: one in flight.
+    const { worker, workerId, enqueuer, runId } = await hungWorker(env, 5, 1);
 
     const signalled = performance.now();
     worker.child.kill("SIGTERM");
@@ -223,9 +229,9 @@ describe("graceful shutdown", () => {
     expect(tookMs).toBeGreaterThanOrEqual(graceMs - 50);
     expect(tookMs).toBeLessThan(graceMs + 8_000);
     const over = logLines(worker.stdout()).find((l) => typeof l.msg === "string" && l.msg.startsWith("grace period over"));
-    expect(over).toMatchObject({ level: 40, inFlight: 5 });
-    // Its five jobs are still active, under its lapsing locks.
-    expect(await locksHeldBy(queue, workerId)).toHaveLength(5);
+    expect(over).toMatchObject({ level: 40, inFlight: 1 });
+    // Its chunk is still active, under its lapsing lock.
+    expect(await locksHeldBy(queue, workerId)).toHaveLength(1);
 
     // A worker whose hung requests time out quickly takes them back once the locks lapse.
     start(["worker"], { ...env, JOB_TIMEOUT_MS: "1500" });

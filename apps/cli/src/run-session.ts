@@ -126,6 +126,7 @@ export async function listAndFollow(session: RunSession, run: Run, flags: ListFl
       pageSize: config.listPageSize,
       listIdleTimeoutMs: config.listIdleTimeoutMs,
       highWater: config.queueHighWater,
+      jobDocuments: config.jobDocuments,
       jobAttempts: config.jobAttempts,
       list: listPolicy(config),
       storeOutageMs: config.storeOutageMs,

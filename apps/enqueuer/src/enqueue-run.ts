@@ -1,7 +1,8 @@
+import type { Redis } from "ioredis";
 import type pg from "pg";
-import { checkpointListing, getRun, recordListedPage, stopListing, type Run } from "@porter/db";
+import { checkpointListing, getRun, recordListedPage, stopListing, type LedgerRow, type Run } from "@porter/db";
 import type { Logger } from "@porter/logger";
-import { importJob, queueDepth, type ImportQueue } from "@porter/queue";
+import { addLedgerJobs, firstAttemptJobs, jobPresence, queueDepth, type ImportQueue, type JobPolicy } from "@porter/queue";
 import { isValidTimestamp, TRANSFORM_VERSION, type ListedDocument, type Source } from "@porter/source";
 import { ListingGuard, ListingStopped, StoreRetry, toListedIds, type ListPolicy } from "@porter/runs";
 import { Demand } from "./demand.js";
@@ -18,7 +19,10 @@ export interface EnqueueDeps {
 
 export interface EnqueueOptions {
   pageSize: number;
+  /** QUEUE_HIGH_WATER: documents waiting, counted as jobs of `jobDocuments`. */
   highWater: number;
+  /** JOB_DOCUMENTS: documents per job for their first attempt (config.jobDocuments). */
+  jobDocuments: number;
   jobAttempts: number;
   /** How each page is read: its timeout, attempts and backoff (listPolicy(config) in @porter/runs). */
   list: ListPolicy;
@@ -33,8 +37,9 @@ export interface EnqueueOptions {
 
 /**
  * Lists the legacy service from the run's checkpoint to the end, a page at a
- * time: writes the page's ledger rows, adds a job per row still `pending`
- * (job id = ledger id, so a page seen twice adds nothing twice), then saves
+ * time: writes the page's ledger rows, adds the jobs of the rows still
+ * `pending` (a job per row, or chunks of `jobDocuments` rows: a job's id is
+ * its first row's, so a page seen twice adds nothing twice), then saves
  * the next cursor. Holds off while the queue is at its high-water mark, so
  * Redis and this process stay small whatever the corpus size.
  * Every listed id gets a ledger row: one that cannot be migrated is recorded
@@ -58,8 +63,10 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
   if (!run) throw new Error(`run ${runId} does not exist`);
   if (run.status !== "listing") return run;
 
+  const perJob = Math.max(1, options.jobDocuments);
   const demand = new Demand(queue, {
-    highWater: options.highWater,
+    // The queue's depth is read in jobs.
+    highWater: Math.ceil(options.highWater / perJob),
     // Each poll on its own: the waits between polls are no outage.
     depth: () => stores.redis(() => queueDepth(queue), signal),
   });
@@ -68,6 +75,9 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
   const recordOptions = run.changedOnly ? { skipUnchanged: { transformVersion: TRANSFORM_VERSION } } : {};
   let cursor = run.cursor;
   let listed = run.listed;
+  // The first page of a listing that goes on from a checkpoint may hold rows
+  // whose jobs were never added (the process stopped between the two).
+  let resumed = run.listed > 0;
   let room = 0;
   const guard = new ListingGuard(options.listIdleTimeoutMs, cursor);
   // Not with a limit: the page that fills it is the last one asked for.
@@ -96,12 +106,21 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
           logger.warn({ runId }, "the run is no longer listing; listing stopped");
           return (await stores.postgres(() => getRun(pool, runId), signal)) as Run;
         }
-        const pending = written.rows.filter((row) => row.status === "pending");
+        const pending = written.rows
+          .filter((row) => row.status === "pending" && (perJob === 1 || row.fresh))
+          .map((row) => ({ id: row.id, runId, legacyId: row.legacyId, updatedAt: row.updatedAt }));
         if (pending.length > 0) {
-          const jobs = pending.map((row) => importJob({ id: row.id, runId, legacyId: row.legacyId, updatedAt: row.updatedAt }, policy));
+          const jobs = firstAttemptJobs(runId, pending, perJob, policy);
           await stores.redis(() => queue.addBulk(jobs), signal);
+          room -= jobs.length;
         }
-        room -= pending.length;
+        if (resumed && perJob > 1) {
+          // A job of one document is added again as a no-op (job id = ledger id); a chunk
+          // would not be: the rows this page had already get their own job if they have none.
+          const old = written.rows.filter((row) => row.status === "pending" && !row.fresh);
+          await stores.redis(() => addMissingJobs(queue, old, runId, policy), signal);
+        }
+        resumed = false;
         listed = written.listed;
       }
       const next = options.limit !== undefined && listed >= options.limit ? null : page.nextCursor;
@@ -124,6 +143,19 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
     logger.info({ runId, listed: done?.listed }, "listing done");
     return done as Run;
   }
+}
+
+/**
+ * Adds a job of its own for each row with no job (its own, or in a chunk):
+ * on a resumed listing's first page only, so the queue is read once.
+ */
+async function addMissingJobs(queue: ImportQueue, rows: readonly LedgerRow[], runId: string, policy: JobPolicy): Promise<void> {
+  if (rows.length === 0) return;
+  // The connection the queue was created on (createImportQueue passes an ioredis client).
+  const redis = queue.opts.connection as Redis;
+  const presence = await jobPresence(queue, redis, rows.map((r) => r.id));
+  const missing = rows.filter((r) => presence.get(r.id) === "missing").map((r) => ({ id: r.id, runId, legacyId: r.legacyId, updatedAt: r.updatedAt }));
+  await addLedgerJobs(queue, redis, missing, policy);
 }
 
 /**

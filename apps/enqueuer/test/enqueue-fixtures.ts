@@ -9,6 +9,7 @@ import { startListingServer, type ListingPages, type ListingServer } from "./lis
 export const OPTIONS: EnqueueOptions = {
   pageSize: 3,
   highWater: 1_000,
+  jobDocuments: 1,
   jobAttempts: 4,
   list: { timeoutMs: 5_000, attempts: 2, backoffBaseMs: 10 },
   listIdleTimeoutMs: 600_000,

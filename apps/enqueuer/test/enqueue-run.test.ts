@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { createRun, getRun } from "@porter/db";
 import { createLogger } from "@porter/logger";
-import { BACKOFF_TYPE, createImportQueue, createRedis, queueDepth, type ImportQueue } from "@porter/queue";
+import {
+  BACKOFF_TYPE,
+  CHUNK_JOB_NAME,
+  chunkJobId,
+  createImportQueue,
+  createRedis,
+  queueDepth,
+  type ChunkJobData,
+  type ImportQueue,
+} from "@porter/queue";
 import { createHttpSource, type Source } from "@porter/source";
 import { createTestDatabase, createTestQueue, REDIS_URL, type TestDatabase, type TestQueue } from "@porter/testing";
 import { enqueueRun } from "../src/enqueue-run.js";
@@ -146,6 +155,39 @@ describe("enqueueRun", () => {
     ]);
     expect(done.listed).toBe(3);
     expect((await ledgerOf(db.pool, run.id)).map((r) => r.legacy_id).sort()).toEqual(["a", "f g/h", "日本"].sort());
+  });
+
+  it("with JOB_DOCUMENTS 2: a page's new rows go in chunk jobs of two, each named after its first row; a resume adds none twice", async () => {
+    const run = await createRun(db.pool, {});
+    const chunked = { ...OPTIONS, jobDocuments: 2 };
+    await enqueueRun(deps(), run.id, chunked);
+    const ledger = await ledgerOf(db.pool, run.id);
+    const chunks = (await queue.getJobs(["waiting"])).filter((j) => j.name === CHUNK_JOB_NAME && j.data.runId === run.id);
+    // pages bring 3, 0, 2 (d, e: b is the run's already), 2 and 0 new ids: chunks of 2+1, 2 and 2
+    expect(chunks.map((j) => (j.data as ChunkJobData).documents.length).sort()).toEqual([1, 2, 2, 2]);
+    const held = chunks.flatMap((j) => (j.data as ChunkJobData).documents);
+    expect(held.map((d) => d.id).sort()).toEqual(ledger.map((r) => r.id).sort());
+    for (const job of chunks) {
+      const docs = (job.data as ChunkJobData).documents;
+      expect(job.id).toBe(chunkJobId(docs[0]!.id));
+      expect(job.opts.attempts).toBe(OPTIONS.jobAttempts);
+      for (const d of docs) expect(d.legacyId).toBe(ledger.find((r) => r.id === d.id)?.legacy_id);
+    }
+    expect(await queueDepth(queue)).toBeGreaterThanOrEqual(chunks.length);
+
+    // Resumed from the start, as after a crash before the first checkpoint, and with the
+    // first page's larger chunk lost, as if the crash came before its add: the rows of the
+    // resumed listing's first page that have no job get one of their own; nothing else is added.
+    const first = ledger.filter((r) => ["a", "b", "c"].includes(r.legacy_id));
+    const lost = chunks.find((j) => (j.data as ChunkJobData).documents.length === 2 && first.some((r) => r.id === (j.data as ChunkJobData).documents[0]!.id))!;
+    await lost.remove();
+    await db.pool.query("UPDATE import_runs SET status = 'listing', cursor = NULL WHERE id = $1", [run.id]);
+    await enqueueRun(deps(), run.id, chunked);
+    const again = (await queue.getJobs(["waiting"])).filter((j) => j.data.runId === run.id);
+    const lostIds = (lost.data as ChunkJobData).documents.map((d) => d.id);
+    expect(again.map((j) => j.id).sort()).toEqual([...chunks.filter((j) => j !== lost).map((j) => j.id), ...lostIds].sort());
+    for (const id of lostIds) expect(again.find((j) => j.id === id)?.name).toBe("import");
+    await Promise.all(again.map((j) => j.remove()));
   });
 
   it("throws for a run that does not exist", async () => {

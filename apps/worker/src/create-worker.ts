@@ -5,10 +5,19 @@ import type { Config } from "@porter/config";
 import { recordFailure } from "@porter/db";
 import { connectionLoss, ImportFailure } from "@porter/failures";
 import type { Logger } from "@porter/logger";
-import { backoffDelay, QUEUE_NAME, type ImportJobData } from "@porter/queue";
+import {
+  backoffDelay,
+  CHUNK_JOB_NAME,
+  createImportQueue,
+  QUEUE_NAME,
+  type ChunkJobData,
+  type ImportJobData,
+  type QueueJobData,
+} from "@porter/queue";
 import type { Source } from "@porter/source";
 import type { AttemptObserver } from "./attempt-observer.js";
 import { ByteBudget } from "./byte-budget.js";
+import { handOutChunk } from "./hand-out-chunk.js";
 import { createImportProcessor } from "./process-import.js";
 import type { RunReading } from "./run-sources.js";
 import { MAX_STALLED_COUNT } from "./tuning.js";
@@ -27,13 +36,18 @@ export interface WorkerDeps {
   observer?: AttemptObserver;
 }
 
-export type ImportWorker = Worker<ImportJobData, void, string>;
+export type ImportWorker = Worker<QueueJobData, void, string>;
 
 /** A BullMQ worker for the import queue, not yet running (call `run()`). */
 export function createImportWorker(deps: WorkerDeps): ImportWorker {
   const { config, logger, connection, pool, source } = deps;
   // One budget for all the jobs of this worker: the pages they hold together stay within MAX_INFLIGHT_BYTES.
   const memory = new ByteBudget(config.maxInflightBytes);
+  // Where chunk jobs add their documents' retries; closed with the worker.
+  const queue = createImportQueue(connection, config.queuePrefix);
+  queue.on("error", () => {}); // the worker reports the connection's errors
+  let closing = false;
+  const policy = { attempts: config.jobAttempts };
   const processor = createImportProcessor({
     pool,
     source,
@@ -43,8 +57,9 @@ export function createImportWorker(deps: WorkerDeps): ImportWorker {
     memory,
     sources: deps.sources,
     archiveStore: deps.archiveStore,
+    chunks: { queue, jobAttempts: config.jobAttempts, backoffBaseMs: config.backoffBaseMs, draining: () => closing },
   });
-  const worker = new Worker<ImportJobData, void, string>(QUEUE_NAME, processor, {
+  const worker = new Worker<QueueJobData, void, string>(QUEUE_NAME, processor, {
     connection,
     prefix: config.queuePrefix,
     concurrency: config.workerConcurrency,
@@ -56,9 +71,21 @@ export function createImportWorker(deps: WorkerDeps): ImportWorker {
     maxStalledCount: MAX_STALLED_COUNT,
     ...(config.legacyMaxRps === undefined ? {} : { limiter: { max: config.legacyMaxRps, duration: 1_000 } }),
     settings: {
-      backoffStrategy: (attemptsMade, _type, err) =>
-        backoffDelay(attemptsMade, config.backoffBaseMs, err instanceof ImportFailure ? err : undefined),
+      // A document's own job after a chunk's attempt counts on from it.
+      backoffStrategy: (attemptsMade, _type, err, job) =>
+        backoffDelay(
+          attemptsMade + priorAttempts(job?.data),
+          config.backoffBaseMs,
+          err instanceof ImportFailure ? err : undefined,
+        ),
     },
+  });
+
+  worker.on("closing", () => {
+    closing = true;
+  });
+  worker.on("closed", () => {
+    void queue.close().catch(() => {});
   });
 
   worker.on("error", (err) => {
@@ -73,7 +100,24 @@ export function createImportWorker(deps: WorkerDeps): ImportWorker {
   // A listener must not throw (BullMQ calls it from its own job handling):
   // what can fail runs in `record`, whose errors end in a log line.
   worker.on("failed", (job, err) => {
-    if (!job || err instanceof ImportFailure || err instanceof UnrecoverableError) return;
+    if (!job) return;
+    if (job.name === CHUNK_JOB_NAME) {
+      // Whatever the error: its documents' own failures never fail a chunk.
+      const handOut = async () => {
+        if ((await job.getState()) !== "failed") return; // it will be tried again
+        const data = job.data as Partial<ChunkJobData> | undefined;
+        const added = await handOutChunk(pool, queue, connection, data, policy);
+        logger.warn(
+          { err, jobId: job.id, runId: data?.runId, documents: added },
+          `chunk job failed (${err.message}); its ${added} unattempted documents get a job each`,
+        );
+      };
+      handOut().catch((e: unknown) =>
+        logger.error({ err: e, jobId: job.id }, "could not give the documents of a failed chunk a job each; left to the reconciler"),
+      );
+      return;
+    }
+    if (err instanceof ImportFailure || err instanceof UnrecoverableError) return;
     // Its data may be missing (a hash cut short).
     const data = job.data as Partial<ImportJobData> | undefined;
     const log = logger.child({ runId: data?.runId, ledgerId: job.id, legacyId: data?.legacyId });
@@ -95,4 +139,10 @@ export function createImportWorker(deps: WorkerDeps): ImportWorker {
   });
 
   return worker;
+}
+
+/** Attempts a document made before its job (in a chunk): 0 for any other job. */
+function priorAttempts(data: unknown): number {
+  const prior = (data as Partial<ImportJobData> | undefined)?.priorAttempts;
+  return typeof prior === "number" && prior > 0 ? prior : 0;
 }

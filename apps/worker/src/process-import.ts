@@ -1,10 +1,20 @@
-import { UnrecoverableError, type Job } from "bullmq";
+import { UnrecoverableError, type Job, type JobsOptions } from "bullmq";
 import type pg from "pg";
 import { toArchivedPage } from "@porter/archive";
-import { archivePages, type ArchivedPage } from "@porter/db";
+import { archivePages, findUntried, type ArchivedPage } from "@porter/db";
 import { failureFromPgError, toImportFailure, type ImportFailure, type Stage } from "@porter/failures";
 import type { Logger } from "@porter/logger";
-import type { ImportJobData } from "@porter/queue";
+import {
+  backoffDelay,
+  CHUNK_JOB_NAME,
+  firstAttemptJobs,
+  retryJob,
+  type ChunkJobData,
+  type ImportJob,
+  type ImportJobData,
+  type ImportQueue,
+  type QueueJobData,
+} from "@porter/queue";
 import { extractDocument, pageText, TRANSFORM_VERSION, type FetchedPage, type Source } from "@porter/source";
 import { guardObserver, type AttemptObserver } from "./attempt-observer.js";
 import type { ByteBudget } from "./byte-budget.js";
@@ -31,10 +41,36 @@ export interface ProcessorDeps {
    * that loads its document (or records its failure).
    */
   archiveStore?: pg.Pool;
+  /** What chunk jobs need; unset: a chunk job fails at once (jobs of one document only). */
+  chunks?: ChunkDeps;
 }
 
-/** The job handler: one attempt at one document. */
-export type ImportProcessor = (job: Job<ImportJobData, void>, token?: string, cancel?: AbortSignal) => Promise<void>;
+/** How a worker goes on with a chunk's documents: what it needs to add their own jobs. */
+export interface ChunkDeps {
+  /** Where a document's retry job, or a chunk's unattempted rest, is added. */
+  queue: ImportQueue;
+  /** JOB_ATTEMPTS: a document's attempts in all, its chunk's first one included. */
+  jobAttempts: number;
+  /** BACKOFF_BASE_MS: the wait before a document's second attempt, as for any job. */
+  backoffBaseMs: number;
+  /** True once the worker is closing: a chunk hands back what it has not started. */
+  draining: () => boolean;
+}
+
+/** The job handler: one attempt at one document, or first attempts at a chunk's documents. */
+export type ImportProcessor = (job: Job<QueueJobData, void>, token?: string, cancel?: AbortSignal) => Promise<void>;
+
+/** One document to attempt: its ledger row and the attempt's number. */
+interface Attempt {
+  ledgerId: string;
+  runId: string;
+  legacyId: string;
+  updatedAt: string | null | undefined;
+  /** 1 for the first. */
+  number: number;
+  /** The attempt's number beyond which none is made (JOB_ATTEMPTS). */
+  last: number;
+}
 
 /**
  * One attempt: fetch → extract → load, under a hard timeout that aborts the
@@ -44,9 +80,16 @@ export type ImportProcessor = (job: Job<ImportJobData, void>, token?: string, ca
  * (group commit: see LoadBatcher; the load marks the ledger row too, and
  * archives the page); nothing is logged. A replay reads its pages from the
  * archive instead (run-sources.ts). A failure is written to the ledger
- * with its kind, stage and stack (in a group commit too), then rethrown: permanent kinds as
+ * with its kind, stage and stack (in a group commit too).
+ *
+ * A job of one document rethrows its failure: permanent kinds as
  * UnrecoverableError so BullMQ fails the job at once, transient ones as they
- * are so the backoff can read a 429's Retry-After.
+ * are so the backoff can read a 429's Retry-After. A chunk job attempts its
+ * documents one after the other, so it holds one document in flight as a job
+ * of one does; a document that fails transiently gets a job of its own,
+ * delayed by the backoff, before the chunk goes on (and before it ends, so
+ * the reconciler always finds one or the other); one that fails for good is
+ * only recorded. Per document, the chunk saves BullMQ's round trips.
  */
 export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
   const { pool, logger, jobTimeoutMs, archiveStore } = deps;
@@ -58,15 +101,60 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
   const observer = deps.observer && guardObserver(deps.observer, logger);
 
   return async function processImport(job, _token, cancel) {
-    const started = performance.now();
-    const attempt = job.attemptsMade + 1;
+    if (job.name === CHUNK_JOB_NAME) return processChunk(job as Job<ChunkJobData, void>, cancel);
     const ledgerId = job.id as string;
-    const { runId, legacyId, updatedAt } = job.data ?? {};
+    const { runId, legacyId, updatedAt, priorAttempts } = (job.data ?? {}) as Partial<ImportJobData>;
     if (typeof runId !== "string" || typeof legacyId !== "string") {
       // Its hash was cut short (keys deleted by hand, a flush mid-write): the
       // ledger row stays pending and the reconciler enqueues it again.
       throw new UnrecoverableError(`job ${ledgerId} has no run or legacy id in its data; left to the reconciler`);
     }
+    const prior = priorAttempts ?? 0;
+    const failure = await attempt(
+      { ledgerId, runId, legacyId, updatedAt, number: prior + job.attemptsMade + 1, last: prior + (job.opts.attempts ?? 1) },
+      cancel,
+    );
+    if (!failure) return;
+    if (!failure.retryable) throw new UnrecoverableError(`${failure.kind}: ${failure.message}`);
+    throw failure;
+  };
+
+  async function processChunk(job: Job<ChunkJobData, void>, cancel: AbortSignal | undefined): Promise<void> {
+    const { runId, documents } = (job.data ?? {}) as Partial<ChunkJobData>;
+    if (typeof runId !== "string" || !Array.isArray(documents)) {
+      throw new UnrecoverableError(`chunk job ${job.id} has no run or documents in its data; left to the reconciler`);
+    }
+    const chunks = deps.chunks;
+    if (!chunks) throw new UnrecoverableError(`chunk job ${job.id}: this processor takes jobs of one document only`);
+    // A chunk that runs again (its worker died) leaves out what was attempted.
+    const untried = await findUntried(pool, documents.map((d) => d.id)).catch((err: unknown) => {
+      throw failureFromPgError(err, `look up the ${documents.length} documents of job ${job.id}`, "fetch");
+    });
+    const todo = documents.filter((d) => untried.has(d.id));
+    const policy = { attempts: chunks.jobAttempts };
+    for (const [i, doc] of todo.entries()) {
+      if (i > 0 && (chunks.draining() || cancel?.aborted)) {
+        // Closing: the rest goes back to the queue as a chunk of its own, so shutdown waits for one document, not a chunk.
+        const rest = todo.slice(i).map((d) => ({ ...d, runId }));
+        await chunks.queue.addBulk(firstAttemptJobs(runId, rest, rest.length, policy));
+        return;
+      }
+      const failure = await attempt({ ledgerId: doc.id, runId, legacyId: doc.legacyId, updatedAt: doc.updatedAt, number: 1, last: chunks.jobAttempts }, cancel);
+      if (!failure?.retryable || chunks.jobAttempts <= 1) continue;
+      const delay = backoffDelay(1, chunks.backoffBaseMs, failure);
+      try {
+        await chunks.queue.add(...spread(retryJob({ id: doc.id, runId, legacyId: doc.legacyId, updatedAt: doc.updatedAt }, 1, delay, policy)));
+      } catch (err) {
+        // Its ledger row stays pending with one attempt: the reconciler adds its job once the grace period is over.
+        logger.error({ err, runId, ledgerId: doc.id, legacyId: doc.legacyId }, "could not add the retry job of a document; left to the reconciler");
+      }
+    }
+  }
+
+  /** One attempt at one document; resolves with its failure (already recorded) or undefined when it loaded. */
+  async function attempt(a: Attempt, cancel: AbortSignal | undefined): Promise<ImportFailure | undefined> {
+    const started = performance.now();
+    const { ledgerId, runId, legacyId, updatedAt } = a;
     // A plain controller and timer, not AbortSignal.any(AbortSignal.timeout()):
     // on Node 20 a composed signal whose timeout source was garbage-collected
     // never fires, and a hung request then holds its job forever.
@@ -104,53 +192,58 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       watch?.enter(stage);
       const durationMs = performance.now() - started;
       await loader.load(
-        { ledgerId, runId, attempts: attempt, durationMs, document, transformVersion: TRANSFORM_VERSION, page, dryRun },
+        { ledgerId, runId, attempts: a.number, durationMs, document, transformVersion: TRANSFORM_VERSION, page, dryRun },
         signal,
       );
       page = undefined;
       watch?.succeeded();
+      return undefined;
     } catch (err) {
       const failure = toImportFailure(err, stage);
-      const final = !failure.retryable || attempt >= (job.opts.attempts ?? 1);
-      await record(failure, final, performance.now() - started, page);
+      const final = !failure.retryable || a.number >= a.last;
+      await record(a, failure, final, performance.now() - started, page);
       watch?.failed(failure, final);
-      if (!failure.retryable) throw new UnrecoverableError(`${failure.kind}: ${failure.message}`);
-      throw failure;
+      return failure;
     } finally {
       reservation?.release();
       clearTimeout(timer);
       cancel?.removeEventListener("abort", onCancel);
     }
+  }
 
-    async function record(failure: ImportFailure, final: boolean, durationMs: number, unsaved: ArchivedPage | undefined): Promise<void> {
-      const log = logger.child({ runId, ledgerId, legacyId, attempt });
-      const entry = {
-        ledgerId,
-        attempts: attempt,
-        kind: failure.kind,
-        stage: failure.stage,
-        message: failure.message,
-        stacktrace: stackOf(failure),
-        durationMs,
-        final,
-      };
-      try {
-        // A page that came with 200 is kept even when its document failed: a later fix may read it.
-        // Recorded with the next group commit (LoadBatcher.record), not in a transaction of its own.
-        await loader.record({ record: entry, page: unsaved }).catch(async (err: unknown) => {
-          if (!unsaved) throw err;
-          log.warn({ err }, "could not archive the page of a failed attempt; recording the failure alone");
-          await loader.record({ record: entry });
-        });
-      } catch (err) {
-        // The job still fails and is retried or kept by BullMQ; the reconciler
-        // brings the ledger back in line. Never let this hide the real failure.
-        log.error({ err }, "could not record the failure in the ledger");
-      }
-      if (final) log.warn({ kind: failure.kind, stage: failure.stage }, `document failed: ${failure.message}`);
-      else log.debug({ kind: failure.kind, stage: failure.stage }, `attempt failed, will retry: ${failure.message}`);
+  async function record(a: Attempt, failure: ImportFailure, final: boolean, durationMs: number, unsaved: ArchivedPage | undefined): Promise<void> {
+    const log = logger.child({ runId: a.runId, ledgerId: a.ledgerId, legacyId: a.legacyId, attempt: a.number });
+    const entry = {
+      ledgerId: a.ledgerId,
+      attempts: a.number,
+      kind: failure.kind,
+      stage: failure.stage,
+      message: failure.message,
+      stacktrace: stackOf(failure),
+      durationMs,
+      final,
+    };
+    try {
+      // A page that came with 200 is kept even when its document failed: a later fix may read it.
+      // Recorded with the next group commit (LoadBatcher.record), not in a transaction of its own.
+      await loader.record({ record: entry, page: unsaved }).catch(async (err: unknown) => {
+        if (!unsaved) throw err;
+        log.warn({ err }, "could not archive the page of a failed attempt; recording the failure alone");
+        await loader.record({ record: entry });
+      });
+    } catch (err) {
+      // The job still fails and is retried or kept by BullMQ; the reconciler
+      // brings the ledger back in line. Never let this hide the real failure.
+      log.error({ err }, "could not record the failure in the ledger");
     }
-  };
+    if (final) log.warn({ kind: failure.kind, stage: failure.stage }, `document failed: ${failure.message}`);
+    else log.debug({ kind: failure.kind, stage: failure.stage }, `attempt failed, will retry: ${failure.message}`);
+  }
+}
+
+/** queue.add's arguments for a job as addBulk takes it. */
+function spread(job: ImportJob): [string, ImportJobData, JobsOptions] {
+  return [job.name, job.data, job.opts];
 }
 
 /** The failure's stack, followed by its cause's: where it was thrown and what it came from. */

@@ -88,7 +88,7 @@ async function jobFor(legacyId: string, attempts: number): Promise<Job<ImportJob
   await queue.add(name, data, opts);
   const job = await queue.getJob(row.id);
   if (!job) throw new Error("job not found");
-  return job;
+  return job as Job<ImportJobData, void, string>;
 }
 
 async function ledger(id: string): Promise<Record<string, unknown>> {

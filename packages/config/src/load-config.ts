@@ -21,6 +21,11 @@ export interface Config {
   backoffBaseMs: number;
   legacyMaxRps: number | undefined;
   queueHighWater: number;
+  /**
+   * Documents per job for a first attempt (JOB_DOCUMENTS); 1 when LEGACY_MAX_RPS
+   * is set, since BullMQ's limiter counts jobs.
+   */
+  jobDocuments: number;
   queuePrefix: string;
   listPageSize: number;
   listTimeoutMs: number;
@@ -96,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backoffBaseMs: e.BACKOFF_BASE_MS,
     legacyMaxRps: e.LEGACY_MAX_RPS,
     queueHighWater: e.QUEUE_HIGH_WATER,
+    jobDocuments: e.LEGACY_MAX_RPS === undefined ? e.JOB_DOCUMENTS : 1,
     queuePrefix: e.QUEUE_PREFIX,
     listPageSize: e.LIST_PAGE_SIZE,
     listTimeoutMs: e.LIST_TIMEOUT_MS,

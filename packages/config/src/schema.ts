@@ -70,7 +70,10 @@ export const envSchema = z.object({
   BACKOFF_BASE_MS: ms(0).default(1_000),
   /** Requests per second to the legacy service across all workers; unset = no limit. */
   LEGACY_MAX_RPS: int(1).optional(),
+  /** Documents waiting in the queue (counted in jobs of JOB_DOCUMENTS) before the enqueuer holds off. */
   QUEUE_HIGH_WATER: int(1).default(20_000),
+  /** Documents per job for a first attempt (retries are one per job); 1 = one job per document. 1 whenever LEGACY_MAX_RPS is set. */
+  JOB_DOCUMENTS: int(1, 1_000).default(25),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[^:\s]+$/, { message: "expected a prefix without ':' or spaces, e.g. porter or {porter}" })

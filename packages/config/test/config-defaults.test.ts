@@ -15,6 +15,7 @@ const DEFAULTS: Config = {
   backoffBaseMs: 1_000,
   legacyMaxRps: undefined,
   queueHighWater: 20_000,
+  jobDocuments: 25,
   queuePrefix: "porter",
   listPageSize: 500,
   listTimeoutMs: 30_000,
@@ -54,6 +55,7 @@ describe("loadConfig defaults", () => {
       "BACKOFF_BASE_MS",
       "LEGACY_MAX_RPS",
       "QUEUE_HIGH_WATER",
+      "JOB_DOCUMENTS",
       "QUEUE_PREFIX",
       "LIST_PAGE_SIZE",
       "LIST_TIMEOUT_MS",
@@ -93,6 +95,7 @@ describe("loadConfig defaults", () => {
       BACKOFF_BASE_MS: "0",
       LEGACY_MAX_RPS: "25",
       QUEUE_HIGH_WATER: "1",
+      JOB_DOCUMENTS: "40",
       QUEUE_PREFIX: "{porter}",
       LIST_PAGE_SIZE: "1000",
       LIST_TIMEOUT_MS: "2500",
@@ -125,6 +128,8 @@ describe("loadConfig defaults", () => {
       backoffBaseMs: 0,
       legacyMaxRps: 25,
       queueHighWater: 1,
+      // LEGACY_MAX_RPS is set: BullMQ's limiter counts jobs, so a job per document.
+      jobDocuments: 1,
       queuePrefix: "{porter}",
       listPageSize: 1000,
       listTimeoutMs: 2_500,
@@ -143,6 +148,11 @@ describe("loadConfig defaults", () => {
       port: 0,
       metricsPort: 65535,
     } satisfies Config);
+  });
+
+  it("takes JOB_DOCUMENTS as set when LEGACY_MAX_RPS is not", () => {
+    expect(loadConfig({ JOB_DOCUMENTS: "40" }).jobDocuments).toBe(40);
+    expect(loadConfig({ JOB_DOCUMENTS: "40", LEGACY_MAX_RPS: "5" }).jobDocuments).toBe(1);
   });
 
   it("ignores variables it does not know", () => {

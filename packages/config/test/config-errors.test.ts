@@ -38,6 +38,7 @@ describe("ConfigError names the bad variable, what it expects and what came", ()
     ["BACKOFF_BASE_MS", "-5", 'BACKOFF_BASE_MS: expected an integer from 0 to 2147483647, got "-5"'],
     ["LEGACY_MAX_RPS", "0", 'LEGACY_MAX_RPS: expected an integer >= 1, got "0"'],
     ["QUEUE_HIGH_WATER", "1e3", 'QUEUE_HIGH_WATER: expected an integer >= 1, got "1e3"'],
+    ["JOB_DOCUMENTS", "0", 'JOB_DOCUMENTS: expected an integer from 1 to 1000, got "0"'],
     ["LIST_PAGE_SIZE", "1001", 'LIST_PAGE_SIZE: expected an integer from 1 to 1000, got "1001"'],
     ["LIST_TIMEOUT_MS", "99", 'LIST_TIMEOUT_MS: expected an integer from 100 to 2147483647, got "99"'],
     ["MAX_PAGE_BYTES", "1023", 'MAX_PAGE_BYTES: expected an integer >= 1024, got "1023"'],

@@ -1,16 +1,24 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { BACKOFF_TYPE, IMPORT_JOB_NAME, QUEUE_NAME, type ImportJobData } from "./names.js";
+import {
+  BACKOFF_TYPE,
+  CHUNK_JOB_NAME,
+  IMPORT_JOB_NAME,
+  QUEUE_NAME,
+  type ChunkJobData,
+  type ImportJobData,
+  type QueueJobData,
+} from "./names.js";
 import { FAILED_JOBS_KEPT } from "./tuning.js";
 
-export type ImportQueue = Queue<ImportJobData, void, string>;
+export type ImportQueue = Queue<QueueJobData, void, string>;
 
 export interface JobPolicy {
   attempts: number;
 }
 
 export function createImportQueue(connection: Redis, prefix: string): ImportQueue {
-  return new Queue<ImportJobData, void, string>(QUEUE_NAME, { connection, prefix });
+  return new Queue<QueueJobData, void, string>(QUEUE_NAME, { connection, prefix });
 }
 
 /**
@@ -42,6 +50,50 @@ export interface ImportJob {
   name: typeof IMPORT_JOB_NAME;
   data: ImportJobData;
   opts: JobsOptions;
+}
+
+/** One chunk job, as `queue.addBulk` takes it. */
+export interface ChunkJob {
+  name: typeof CHUNK_JOB_NAME;
+  data: ChunkJobData;
+  opts: JobsOptions;
+}
+
+/** The job id of the chunk that starts with this ledger row (BullMQ ids may not hold ':'). */
+export function chunkJobId(firstLedgerId: string): string {
+  return `chunk-${firstLedgerId}`;
+}
+
+/**
+ * The jobs for a page's new ledger rows of one run: a job per row when
+ * `perJob` is 1, else chunks of `perJob` rows, each one job whose id is
+ * its first row's (so a page written twice adds nothing twice). A chunk job
+ * makes each document's first attempt; a document that fails it
+ * transiently gets a job of its own (retryJob). A chunk itself fails only
+ * when it cannot start (the ledger unreachable): retried like a document.
+ */
+export function firstAttemptJobs(runId: string, rows: readonly LedgerJob[], perJob: number, policy: JobPolicy): (ImportJob | ChunkJob)[] {
+  if (perJob <= 1) return rows.map((row) => importJob(row, policy));
+  const jobs: ChunkJob[] = [];
+  for (let start = 0; start < rows.length; start += perJob) {
+    const chunk = rows.slice(start, start + perJob);
+    jobs.push({
+      name: CHUNK_JOB_NAME,
+      data: { runId, documents: chunk.map((r) => ({ id: r.id, legacyId: r.legacyId, updatedAt: r.updatedAt ?? null })) },
+      opts: { ...importJobOptions(chunk[0]!.id, policy), jobId: chunkJobId(chunk[0]!.id) },
+    });
+  }
+  return jobs;
+}
+
+/**
+ * The job that goes on with a document after a chunk's attempt at it failed
+ * transiently: job id = ledger id, as every one-document job; it starts
+ * after `delayMs` (the backoff) and has the attempts left of the policy.
+ */
+export function retryJob(row: LedgerJob, priorAttempts: number, delayMs: number, policy: JobPolicy): ImportJob {
+  const job = importJob(row, { attempts: Math.max(1, policy.attempts - priorAttempts) });
+  return { ...job, data: { ...job.data, priorAttempts }, opts: { ...job.opts, delay: delayMs } };
 }
 
 /**

@@ -1,16 +1,19 @@
 import type { Redis } from "ioredis";
 import type { ImportQueue } from "./import-queue.js";
+import { CHUNK_JOB_NAME, type ChunkJobData } from "./names.js";
+import { REDIS_CHUNK } from "./tuning.js";
 
 /** Where a job stands, as far as the reconciler cares. */
 export type JobPresence = "missing" | "failed" | "present";
 
 /**
- * For each job id: `missing` when its hash (`{prefix}:imports:{id}`) has no
- * `data` field — it is gone (flushed, deleted by hand, removed) or is the
- * remains of a job whose keys were deleted while a worker wrote to it —
- * `failed` when it sits in the failed set, else `present` (waiting, delayed,
- * prioritized or active). One pipeline of HEXISTS + ZSCORE for the whole
- * list: cheap for thousands of ids.
+ * For each ledger id: `present` when a job will still attempt its document
+ * (its own job waiting, delayed, prioritized or active, or a chunk job that
+ * holds it and has not finished), `failed` when its own job sits in the
+ * failed set, else `missing`: gone (flushed, deleted by hand, removed) or the
+ * remains of a job whose keys were deleted while a worker wrote to it (a
+ * hash without `data`). One pipeline of HEXISTS + ZSCORE for the whole list;
+ * the chunk jobs are read only when some id has no job of its own.
  */
 export async function jobPresence(queue: ImportQueue, redis: Redis, ids: readonly string[]): Promise<Map<string, JobPresence>> {
   const presence = new Map<string, JobPresence>();
@@ -30,5 +33,52 @@ export async function jobPresence(queue: ImportQueue, redis: Redis, ids: readonl
     if (scoreErr) throw scoreErr;
     presence.set(id, hasData === 0 ? "missing" : score !== null ? "failed" : "present");
   });
+  if ([...presence.values()].includes("missing")) {
+    // Read after the ids' own jobs: a chunk that finishes meanwhile has given
+    // each of its documents a job of its own, or a final status, first.
+    const inChunks = await chunkMembers(queue, redis);
+    for (const [id, state] of presence) if (state === "missing" && inChunks.has(id)) presence.set(id, "present");
+  }
   return presence;
+}
+
+/**
+ * The ledger ids held by chunk jobs that have not finished. The job lists
+ * are read in one MULTI (a job moves delayed → waiting → active, so an atomic
+ * read sees each unfinished job once); the queue is bounded by the
+ * high-water mark, so this is a few hundred jobs' data.
+ */
+export async function chunkMembers(queue: ImportQueue, redis: Redis): Promise<Set<string>> {
+  const k = queue.keys as Record<string, string>;
+  const lists = await redis
+    .multi()
+    .zrange(k.delayed as string, 0, -1)
+    .zrange(k.prioritized as string, 0, -1)
+    .lrange(k.wait as string, 0, -1)
+    .lrange(k.paused as string, 0, -1)
+    .lrange(k.active as string, 0, -1)
+    .exec();
+  const jobIds = new Set<string>();
+  for (const [err, ids] of lists ?? []) {
+    if (err) throw err;
+    for (const id of ids as string[]) if (id.startsWith("chunk-")) jobIds.add(id);
+  }
+  const members = new Set<string>();
+  const all = [...jobIds];
+  for (let start = 0; start < all.length; start += REDIS_CHUNK) {
+    const batch = all.slice(start, start + REDIS_CHUNK);
+    const read = redis.pipeline();
+    for (const id of batch) read.hmget(queue.toKey(id), "name", "data");
+    for (const [err, fields] of (await read.exec()) ?? []) {
+      if (err) throw err;
+      const [name, data] = fields as [string | null, string | null];
+      if (name !== CHUNK_JOB_NAME || data === null) continue;
+      try {
+        for (const doc of (JSON.parse(data) as ChunkJobData).documents ?? []) members.add(doc.id);
+      } catch {
+        // Not one of ours: leave it.
+      }
+    }
+  }
+  return members;
 }
