@@ -2,7 +2,15 @@ import type { Redis } from "ioredis";
 import type pg from "pg";
 import { checkpointListing, getRun, recordListedPage, stopListing, type LedgerRow, type Run } from "@porter/db";
 import type { Logger } from "@porter/logger";
-import { addLedgerJobs, firstAttemptJobs, jobPresence, queueDepth, type ImportQueue, type JobPolicy } from "@porter/queue";
+import {
+  addLedgerJobs,
+  firstAttemptJobs,
+  jobPresence,
+  queueDepth,
+  queuedDocuments,
+  type ImportQueue,
+  type JobPolicy,
+} from "@porter/queue";
 import { isValidTimestamp, TRANSFORM_VERSION, type ListedDocument, type Source } from "@porter/source";
 import { ListingGuard, ListingStopped, StoreRetry, toListedIds, type ListPolicy } from "@porter/runs";
 import { Demand } from "./demand.js";
@@ -19,7 +27,7 @@ export interface EnqueueDeps {
 
 export interface EnqueueOptions {
   pageSize: number;
-  /** QUEUE_HIGH_WATER: documents waiting, counted as jobs of `jobDocuments`. */
+  /** QUEUE_HIGH_WATER: documents waiting to start (a chunk job counts as `jobDocuments`). */
   highWater: number;
   /** JOB_DOCUMENTS: documents per job for their first attempt (config.jobDocuments). */
   jobDocuments: number;
@@ -65,10 +73,9 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
 
   const perJob = Math.max(1, options.jobDocuments);
   const demand = new Demand(queue, {
-    // The queue's depth is read in jobs.
-    highWater: Math.ceil(options.highWater / perJob),
-    // Each poll on its own: the waits between polls are no outage.
-    depth: () => stores.redis(() => queueDepth(queue), signal),
+    highWater: options.highWater,
+    // Each poll on its own: the waits between polls are no outage. In documents, as the room is spent.
+    depth: () => stores.redis(() => (perJob === 1 ? queueDepth(queue) : queuedDocuments(queue, perJob)), signal),
   });
   const policy = { attempts: options.jobAttempts };
   // A changed-only run skips, page by page, what the target holds unchanged.
@@ -112,7 +119,7 @@ export async function enqueueRun(deps: EnqueueDeps, runId: string, options: Enqu
         if (pending.length > 0) {
           const jobs = firstAttemptJobs(runId, pending, perJob, policy);
           await stores.redis(() => queue.addBulk(jobs), signal);
-          room -= jobs.length;
+          room -= pending.length;
         }
         if (resumed && perJob > 1) {
           // A job of one document is added again as a no-op (job id = ledger id); a chunk

@@ -59,9 +59,12 @@ export interface ChunkJob {
   opts: JobsOptions;
 }
 
+/** What a chunk job's id starts with; a ledger id (a uuid) never does. */
+export const CHUNK_JOB_ID_PREFIX = "chunk-";
+
 /** The job id of the chunk that starts with this ledger row (BullMQ ids may not hold ':'). */
 export function chunkJobId(firstLedgerId: string): string {
-  return `chunk-${firstLedgerId}`;
+  return `${CHUNK_JOB_ID_PREFIX}${firstLedgerId}`;
 }
 
 /**
@@ -109,7 +112,34 @@ export function importJob(row: LedgerJob, policy: JobPolicy): ImportJob {
   };
 }
 
-/** Jobs waiting to start: what the enqueuer keeps under its high-water mark. */
+/**
+ * Documents waiting to start (waiting, prioritized or delayed), counting a
+ * chunk job as `perChunk` of them (JOB_DOCUMENTS; its page's last chunk may
+ * hold fewer) and any other job as one: what the enqueuer keeps under
+ * QUEUE_HIGH_WATER when it adds chunks. Job counts alone would weigh a
+ * document's retry job as a whole chunk. One MULTI reads the ids, bounded
+ * by the high-water mark (a few hundred chunks and the retries waiting).
+ */
+export async function queuedDocuments(queue: ImportQueue, perChunk: number): Promise<number> {
+  const redis = queue.opts.connection as Redis;
+  await queue.waitUntilReady();
+  const k = queue.keys as Record<string, string>;
+  const lists = await redis
+    .multi()
+    .lrange(k.wait as string, 0, -1)
+    .lrange(k.paused as string, 0, -1)
+    .zrange(k.prioritized as string, 0, -1)
+    .zrange(k.delayed as string, 0, -1)
+    .exec();
+  let documents = 0;
+  for (const [err, ids] of lists ?? []) {
+    if (err) throw err;
+    for (const id of ids as string[]) documents += id.startsWith(CHUNK_JOB_ID_PREFIX) ? perChunk : 1;
+  }
+  return documents;
+}
+
+/** Jobs waiting to start: what the enqueuer keeps under its high-water mark when each job is one document. */
 export async function queueDepth(queue: ImportQueue): Promise<number> {
   const counts = await queue.getJobCounts("waiting", "prioritized", "delayed");
   return (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);

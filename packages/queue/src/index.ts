@@ -19,6 +19,8 @@ export {
   importJobOptions,
   retryJob,
   queueDepth,
+  queuedDocuments,
+  CHUNK_JOB_ID_PREFIX,
   type ChunkJob,
   type ImportJob,
   type ImportQueue,

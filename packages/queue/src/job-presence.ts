@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { ImportQueue } from "./import-queue.js";
+import { CHUNK_JOB_ID_PREFIX, type ImportQueue } from "./import-queue.js";
 import { CHUNK_JOB_NAME, type ChunkJobData } from "./names.js";
 import { REDIS_CHUNK } from "./tuning.js";
 
@@ -61,7 +61,7 @@ export async function chunkMembers(queue: ImportQueue, redis: Redis): Promise<Se
   const jobIds = new Set<string>();
   for (const [err, ids] of lists ?? []) {
     if (err) throw err;
-    for (const id of ids as string[]) if (id.startsWith("chunk-")) jobIds.add(id);
+    for (const id of ids as string[]) if (id.startsWith(CHUNK_JOB_ID_PREFIX)) jobIds.add(id);
   }
   const members = new Set<string>();
   const all = [...jobIds];

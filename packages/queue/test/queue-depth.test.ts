@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { createTestQueue, REDIS_URL, waitFor, type TestQueue } from "@porter/testing";
-import { createImportQueue, createRedis, importJobOptions, queueDepth, QUEUE_NAME, type ImportQueue } from "../src/index.js";
+import {
+  createImportQueue,
+  createRedis,
+  firstAttemptJobs,
+  importJobOptions,
+  queueDepth,
+  queuedDocuments,
+  QUEUE_NAME,
+  type ImportQueue,
+} from "../src/index.js";
 
 let tq: TestQueue;
 let connection: Redis;
@@ -54,6 +63,27 @@ describe("queueDepth", () => {
     } finally {
       await worker.close();
       await workerConnection.quit();
+    }
+  });
+});
+
+describe("queuedDocuments", () => {
+  it("counts a chunk job as JOB_DOCUMENTS documents and any other job as one, waiting, prioritized or delayed", async () => {
+    const own = createTestQueue("porter_qdocs");
+    const q = createImportQueue(connection, own.prefix);
+    try {
+      expect(await queuedDocuments(q, 25)).toBe(0);
+      const rows = Array.from({ length: 60 }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, runId: "r", legacyId: `d${i}` }));
+      await q.addBulk(firstAttemptJobs("r", rows, 25, { attempts: 3 })); // 25 + 25 + 10, counted as 3 × 25
+      await q.add("import", data("retry"), { ...importJobOptions("retry", { attempts: 3 }), delay: 60_000 });
+      await q.add("import", data("single"), importJobOptions("single", { attempts: 3 }));
+      await q.add("import", data("prio"), { ...importJobOptions("prio", { attempts: 3 }), priority: 2 });
+      expect(await queueDepth(q)).toBe(6);
+      expect(await queuedDocuments(q, 25)).toBe(3 * 25 + 3);
+    } finally {
+      await q.obliterate({ force: true });
+      await q.close();
+      await own.drop();
     }
   });
 });
