@@ -126,11 +126,16 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     }
     const chunks = deps.chunks;
     if (!chunks) throw new UnrecoverableError(`chunk job ${job.id}: this processor takes jobs of one document only`);
-    // A chunk that runs again (its worker died) leaves out what was attempted.
-    const untried = await findUntried(pool, documents.map((d) => d.id)).catch((err: unknown) => {
-      throw failureFromPgError(err, `look up the ${documents.length} documents of job ${job.id}`, "fetch");
-    });
-    const todo = documents.filter((d) => untried.has(d.id));
+    // A chunk that runs again (its worker died, or it could not start) leaves out what was
+    // attempted. BullMQ counts each start (attemptsStarted); on the first, every row is untried:
+    // the enqueuer chunks only the rows a page wrote, and a hand-back only unstarted ones.
+    const again = job.attemptsStarted > 1 || job.attemptsMade > 0 || job.stalledCounter > 0;
+    const untried = again
+      ? await findUntried(pool, documents.map((d) => d.id)).catch((err: unknown) => {
+          throw failureFromPgError(err, `look up the ${documents.length} documents of job ${job.id}`, "fetch");
+        })
+      : undefined;
+    const todo = untried ? documents.filter((d) => untried.has(d.id)) : documents;
     const policy = { attempts: chunks.jobAttempts };
     for (const [i, doc] of todo.entries()) {
       if (i > 0 && (chunks.draining() || cancel?.aborted)) {
