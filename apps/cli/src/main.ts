@@ -59,7 +59,7 @@ program
 
 program
   .command("run")
-  .description("start a run: list the legacy service and enqueue one job per document")
+  .description("start a run: list the legacy service and enqueue its documents (JOB_DOCUMENTS per job)")
   .option("--limit <n>", "stop listing after n documents", wholeNumber(1))
   .option("--follow", "stay until every document is finished, then print a summary", false)
   .option("--json", "print the summary as one JSON object", false)
