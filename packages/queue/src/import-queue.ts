@@ -9,6 +9,7 @@ import {
   type ImportJobData,
   type QueueJobData,
 } from "./names.js";
+import { jobIdsIn } from "./job-lists.js";
 import { FAILED_JOBS_KEPT } from "./tuning.js";
 
 export type ImportQueue = Queue<QueueJobData, void, string>;
@@ -123,18 +124,9 @@ export function importJob(row: LedgerJob, policy: JobPolicy): ImportJob {
 export async function queuedDocuments(queue: ImportQueue, perChunk: number): Promise<number> {
   const redis = queue.opts.connection as Redis;
   await queue.waitUntilReady();
-  const k = queue.keys as Record<string, string>;
-  const lists = await redis
-    .multi()
-    .lrange(k.wait as string, 0, -1)
-    .lrange(k.paused as string, 0, -1)
-    .zrange(k.prioritized as string, 0, -1)
-    .zrange(k.delayed as string, 0, -1)
-    .exec();
   let documents = 0;
-  for (const [err, ids] of lists ?? []) {
-    if (err) throw err;
-    for (const id of ids as string[]) documents += id.startsWith(CHUNK_JOB_ID_PREFIX) ? perChunk : 1;
+  for (const id of await jobIdsIn(queue, redis, ["delayed", "prioritized", "wait", "paused"])) {
+    documents += id.startsWith(CHUNK_JOB_ID_PREFIX) ? perChunk : 1;
   }
   return documents;
 }

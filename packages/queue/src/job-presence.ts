@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { CHUNK_JOB_ID_PREFIX, type ImportQueue } from "./import-queue.js";
+import { jobIdsIn } from "./job-lists.js";
 import { CHUNK_JOB_NAME, type ChunkJobData } from "./names.js";
 import { REDIS_CHUNK } from "./tuning.js";
 
@@ -43,26 +44,13 @@ export async function jobPresence(queue: ImportQueue, redis: Redis, ids: readonl
 }
 
 /**
- * The ledger ids held by chunk jobs that have not finished. The job lists
- * are read in one MULTI (a job moves delayed → waiting → active, so an atomic
- * read sees each unfinished job once); the queue is bounded by the
- * high-water mark, so this is a few hundred jobs' data.
+ * The ledger ids held by chunk jobs that have not finished (jobIdsIn reads
+ * their ids atomically); the queue is bounded by the high-water mark, so
+ * this is a few hundred jobs' data.
  */
 export async function chunkMembers(queue: ImportQueue, redis: Redis): Promise<Set<string>> {
-  const k = queue.keys as Record<string, string>;
-  const lists = await redis
-    .multi()
-    .zrange(k.delayed as string, 0, -1)
-    .zrange(k.prioritized as string, 0, -1)
-    .lrange(k.wait as string, 0, -1)
-    .lrange(k.paused as string, 0, -1)
-    .lrange(k.active as string, 0, -1)
-    .exec();
-  const jobIds = new Set<string>();
-  for (const [err, ids] of lists ?? []) {
-    if (err) throw err;
-    for (const id of ids as string[]) if (id.startsWith(CHUNK_JOB_ID_PREFIX)) jobIds.add(id);
-  }
+  const unfinished = await jobIdsIn(queue, redis, ["delayed", "prioritized", "wait", "paused", "active"]);
+  const jobIds = new Set(unfinished.filter((id) => id.startsWith(CHUNK_JOB_ID_PREFIX)));
   const members = new Set<string>();
   const all = [...jobIds];
   for (let start = 0; start < all.length; start += REDIS_CHUNK) {
