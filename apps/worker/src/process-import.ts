@@ -9,6 +9,7 @@ import {
   CHUNK_JOB_NAME,
   firstAttemptJobs,
   retryJob,
+  type ChunkDocument,
   type ChunkJobData,
   type ImportJob,
   type ImportJobData,
@@ -114,7 +115,7 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       { ledgerId, runId, legacyId, updatedAt, number: prior + job.attemptsMade + 1, last: prior + (job.opts.attempts ?? 1) },
       cancel,
     );
-    if (!failure) return;
+    if (failure === undefined || failure === REFUSED) return;
     if (!failure.retryable) throw new UnrecoverableError(`${failure.kind}: ${failure.message}`);
     throw failure;
   };
@@ -135,9 +136,10 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
           throw failureFromPgError(err, `look up the ${documents.length} documents of job ${job.id}`, "fetch");
         })
       : undefined;
-    const todo = untried ? documents.filter((d) => untried.has(d.id)) : documents;
+    let todo = untried ? documents.filter((d) => untried.has(d.id)) : documents;
     const policy = { attempts: chunks.jobAttempts };
-    for (const [i, doc] of todo.entries()) {
+    for (let i = 0; i < todo.length; i++) {
+      const doc = todo[i] as ChunkDocument;
       if (i > 0 && (chunks.draining() || cancel?.aborted)) {
         // Closing: the rest goes back to the queue as a chunk of its own, so shutdown waits for one document, not a chunk.
         const rest = todo.slice(i).map((d) => ({ ...d, runId }));
@@ -145,6 +147,16 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
         return;
       }
       const failure = await attempt({ ledgerId: doc.id, runId, legacyId: doc.legacyId, updatedAt: doc.updatedAt, number: 1, last: chunks.jobAttempts }, cancel);
+      if (failure === REFUSED) {
+        // Its row was cancelled or rolled back meanwhile, and so, most likely, were the rest
+        // (`porter cancel` cannot remove an active job): fetch only those still pending.
+        const rest = todo.slice(i + 1);
+        const pending = await findUntried(pool, rest.map((d) => d.id)).catch((err: unknown) => {
+          throw failureFromPgError(err, `look up the ${rest.length} documents left in job ${job.id}`, "fetch");
+        });
+        todo = [...todo.slice(0, i + 1), ...rest.filter((d) => pending.has(d.id))];
+        continue;
+      }
       if (!failure?.retryable || chunks.jobAttempts <= 1) continue;
       const delay = backoffDelay(1, chunks.backoffBaseMs, failure);
       try {
@@ -156,8 +168,11 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     }
   }
 
-  /** One attempt at one document; resolves with its failure (already recorded) or undefined when it loaded. */
-  async function attempt(a: Attempt, cancel: AbortSignal | undefined): Promise<ImportFailure | undefined> {
+  /**
+   * One attempt at one document; resolves with its failure (already recorded), undefined when
+   * it loaded, or REFUSED when the ledger took nothing because its row is cancelled or rolled back.
+   */
+  async function attempt(a: Attempt, cancel: AbortSignal | undefined): Promise<ImportFailure | typeof REFUSED | undefined> {
     const started = performance.now();
     const { ledgerId, runId, legacyId, updatedAt } = a;
     // A plain controller and timer, not AbortSignal.any(AbortSignal.timeout()):
@@ -196,13 +211,13 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       stage = "load";
       watch?.enter(stage);
       const durationMs = performance.now() - started;
-      await loader.load(
+      const loaded = await loader.load(
         { ledgerId, runId, attempts: a.number, durationMs, document, transformVersion: TRANSFORM_VERSION, page, dryRun },
         signal,
       );
       page = undefined;
       watch?.succeeded();
-      return undefined;
+      return loaded ? undefined : REFUSED;
     } catch (err) {
       const failure = toImportFailure(err, stage);
       const final = !failure.retryable || a.number >= a.last;
@@ -245,6 +260,9 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     else log.debug({ kind: failure.kind, stage: failure.stage }, `attempt failed, will retry: ${failure.message}`);
   }
 }
+
+/** An attempt whose load the ledger refused: the document's row is no longer wanted (cancelled, rolled back, gone). */
+const REFUSED = "refused";
 
 /** queue.add's arguments for a job as addBulk takes it. */
 function spread(job: ImportJob): [string, ImportJobData, JobsOptions] {

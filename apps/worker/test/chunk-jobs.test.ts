@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { loadConfig } from "@porter/config";
-import { checkpointListing, countByStatus, createRun, recordListedPage } from "@porter/db";
+import { cancelRun, checkpointListing, countByStatus, createRun, recordListedPage } from "@porter/db";
 import { createLogger } from "@porter/logger";
 import {
   chunkJobId,
@@ -66,6 +66,17 @@ interface Row {
 async function ledgerRows(runId: string): Promise<Map<string, Row>> {
   const { rows } = await db.pool.query("SELECT legacy_id, status, attempts, error_kind FROM service_imports WHERE run_id = $1", [runId]);
   return new Map((rows as Row[]).map((r) => [r.legacy_id, r]));
+}
+
+/** A processor that takes chunk jobs, as the worker builds it, with this backoff and drain check. */
+function chunkProcessor(backoffBaseMs: number, draining: () => boolean = () => false) {
+  return createImportProcessor({
+    pool: db.pool,
+    source,
+    logger,
+    jobTimeoutMs: 2_000,
+    chunks: { queue, jobAttempts: ATTEMPTS, backoffBaseMs, draining },
+  });
 }
 
 describe("chunk jobs", () => {
@@ -145,13 +156,7 @@ describe("chunk jobs", () => {
     const [job] = firstAttemptJobs(runId, rows, 10, { attempts: ATTEMPTS });
     await queue.addBulk([job!]);
     const added = (await queue.getJob(chunkJobId(rows[0]!.id))) as Job<QueueJobData, void, string>;
-    const processor = createImportProcessor({
-      pool: db.pool,
-      source,
-      logger,
-      jobTimeoutMs: 2_000,
-      chunks: { queue, jobAttempts: ATTEMPTS, backoffBaseMs: 60_000, draining: () => false },
-    });
+    const processor = chunkProcessor(60_000);
     await processor(added);
     // As after a worker died holding it: BullMQ counts the chunk's second start.
     await producer.hincrby(queue.toKey(added.id as string), "ats", 2);
@@ -171,6 +176,37 @@ describe("chunk jobs", () => {
     await queue.remove(flaky);
   });
 
+  it("a chunk of a run cancelled meanwhile stops at the first document the ledger refuses: no more fetches", async () => {
+    const ids = ["stop-1", "stop-2", "stop-3", "stop-4", "stop-5"];
+    for (const id of ids) server.replies.set(id, ok(sampleDocument(id)));
+    const { runId, rows } = await listed(ids);
+    const [job] = firstAttemptJobs(runId, rows, 10, { attempts: ATTEMPTS });
+    await queue.addBulk([job!]);
+    const added = (await queue.getJob(chunkJobId(rows[0]!.id))) as Job<QueueJobData, void, string>;
+    // As when `porter cancel` came while the chunk was active: its rows are cancelled, the job itself stays.
+    expect(await cancelRun(db.pool, runId)).toEqual({ was: "running", rows: ids.length });
+    const processor = chunkProcessor(50);
+    await processor(added);
+    const fetched = ids.reduce((n, id) => n + (server.requests.get(id)?.length ?? 0), 0);
+    expect(fetched).toBe(1);
+    expect([...(await ledgerRows(runId)).values()].map((r) => r.status)).toEqual(ids.map(() => "cancelled"));
+  });
+
+  it("a chunk goes on past one refused row when the rest are still pending", async () => {
+    const ids = ["past-1", "past-2", "past-3", "past-4"];
+    for (const id of ids) server.replies.set(id, ok(sampleDocument(id)));
+    const { runId, rows } = await listed(ids);
+    const [job] = firstAttemptJobs(runId, rows, 10, { attempts: ATTEMPTS });
+    await queue.addBulk([job!]);
+    const added = (await queue.getJob(chunkJobId(rows[0]!.id))) as Job<QueueJobData, void, string>;
+    await db.pool.query("UPDATE service_imports SET status = 'cancelled' WHERE run_id = $1 AND legacy_id = 'past-2'", [runId]);
+    const processor = chunkProcessor(50);
+    await processor(added);
+    for (const id of ids) expect(server.requests.get(id)).toHaveLength(1);
+    const ledger = await ledgerRows(runId);
+    expect(ids.map((id) => ledger.get(id)?.status)).toEqual(["succeeded", "cancelled", "succeeded", "succeeded"]);
+  });
+
   it("a closing worker's chunk stops after its current document and hands the rest back", async () => {
     const ids = ["back-1", "back-2", "back-3", "back-4"];
     for (const id of ids) server.replies.set(id, ok(sampleDocument(id)));
@@ -182,13 +218,7 @@ describe("chunk jobs", () => {
     const before = await jobPresence(queue, producer, rows.map((r) => r.id));
     expect([...before.values()]).toEqual(["present", "present", "present", "present"]);
     let closing = false;
-    const processor = createImportProcessor({
-      pool: db.pool,
-      source,
-      logger,
-      jobTimeoutMs: 2_000,
-      chunks: { queue, jobAttempts: ATTEMPTS, backoffBaseMs: 50, draining: () => closing },
-    });
+    const processor = chunkProcessor(50, () => closing);
     const fetch = source.fetchPage.bind(source);
     source.fetchPage = async (...args) => {
       closing = true; // the signal comes while the first document is in flight
