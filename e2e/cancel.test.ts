@@ -30,7 +30,7 @@ describe("porter cancel", () => {
     expect(started.code, started.stderr).toBe(0);
     const runId = /run ([0-9a-f-]{36}) started/.exec(started.stderr)?.[1] as string;
     s.spawn(["worker"]);
-    // Someone follows the run meanwhile: its follow ends with the cancel (exit 0: nothing failed, as for a rollback).
+    // Someone follows the run meanwhile: its follow ends with the cancel, exit 5 (the run did not complete).
     const follower = s.spawn(["resume", runId, "--follow", "--json"]);
     await waitFor("some documents to succeed", async () => ((await ledgerCounts(s.db.pool, runId)).succeeded > 10 ? true : undefined));
 
@@ -41,7 +41,7 @@ describe("porter cancel", () => {
     expect(Number(said?.[1])).toBeGreaterThan(DOCS / 2);
     expect(cancel.stdout).toContain(`porter resume ${runId} takes it up again`);
 
-    expect(await follower.exited).toBe(0);
+    expect(await follower.exited, follower.stderr()).toBe(5);
     expect(JSON.parse(follower.stdout().trim())).toMatchObject({ runId, status: "cancelled" });
 
     // Once the documents in flight have ended: nothing of the run is pending or running, and no job of it waits.

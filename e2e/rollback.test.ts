@@ -67,8 +67,8 @@ describe("rollback", () => {
     const deleted = Number(/rolled back: (\d+) documents deleted/.exec(rollback.stdout)?.[1]);
     expect(deleted).toBeGreaterThanOrEqual(wouldDelete);
 
-    // The enqueuer stops listing and its follow ends with the run rolled back.
-    expect(await enqueuer.exited, enqueuer.stderr()).toBe(0);
+    // The enqueuer stops listing and its follow ends with the run rolled back: exit 5, it did not complete.
+    expect(await enqueuer.exited, enqueuer.stderr()).toBe(5);
     expect(parseSummary(enqueuer.stdout())).toMatchObject({ runId, status: "rolled_back" });
 
     // Nothing of the run is left: no document, no attachment, no job; the ledger and the run are rolled back.

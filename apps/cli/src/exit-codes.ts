@@ -9,6 +9,8 @@ export const EXIT = {
   failedDocuments: 3,
   /** Postgres, Redis or the legacy service cannot be reached, or refuses (a line each says which, and the variable); nothing was started. */
   unavailable: 4,
+  /** The followed run ended without completing: it was cancelled or rolled back meanwhile. */
+  notCompleted: 5,
 } as const;
 
 /** Bad usage: wrong flag value, unknown run id. Exits 2. */

@@ -75,8 +75,12 @@ export interface ListFlags {
   json: boolean;
 }
 
-/** Exit code for a finished run: 0 all succeeded, 3 some failed or the listing stopped before its end. */
+/**
+ * Exit code for a followed run that ended: 5 cancelled or rolled back (a script must not go on as
+ * if it had migrated), else 3 some failed or the listing stopped before its end, else 0.
+ */
 export function exitCodeOf(summary: RunSummary): number {
+  if (summary.status === "cancelled" || summary.status === "rolled_back") return EXIT.notCompleted;
   return summary.failed > 0 || summary.listingError !== null ? EXIT.failedDocuments : EXIT.ok;
 }
 
