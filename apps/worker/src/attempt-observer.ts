@@ -11,18 +11,20 @@ export interface AttemptObserver {
   start(): AttemptWatch;
 }
 
-/** One attempt being watched. Exactly one of `succeeded` / `failed` ends it. */
+/** One attempt being watched. Exactly one of `succeeded` / `refused` / `failed` ends it. */
 export interface AttemptWatch {
   /** The attempt moved on to `stage`: the previous stage's duration is observed. */
   enter(stage: Stage): void;
   succeeded(): void;
+  /** Its load wrote nothing: the ledger row was cancelled or rolled back meanwhile. */
+  refused(): void;
   /** `final`: the document fails for good (not retried). */
   failed(failure: { kind: FailureKind; stage: Stage | undefined }, final: boolean): void;
 }
 
-type Method = "start" | "enter" | "succeeded" | "failed";
+type Method = "start" | "enter" | "succeeded" | "refused" | "failed";
 
-const IGNORED: AttemptWatch = { enter() {}, succeeded() {}, failed() {} };
+const IGNORED: AttemptWatch = { enter() {}, succeeded() {}, refused() {}, failed() {} };
 
 /**
  * The observer as the processor calls it: every call is caught, so a broken
@@ -58,6 +60,7 @@ export function guardObserver(observer: AttemptObserver, logger: Logger): Attemp
       return {
         enter: (stage) => guarded("enter", () => watch.enter(stage), undefined),
         succeeded: () => guarded("succeeded", () => watch.succeeded(), undefined),
+        refused: () => guarded("refused", () => watch.refused(), undefined),
         failed: (failure, final) => guarded("failed", () => watch.failed(failure, final), undefined),
       };
     },

@@ -44,7 +44,7 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
 
   const finished = new Counter({
     name: "porter_documents_finished_total",
-    help: "Documents this worker finished for good, by status (succeeded, failed) and, for failures, error kind.",
+    help: "Documents this worker finished for good, by status (succeeded, failed, refused: cancelled or rolled back meanwhile) and, for failures, error kind.",
     labelNames: ["status", "kind"] as const,
     registers,
   });
@@ -105,6 +105,11 @@ export function createWorkerMetrics(options: WorkerMetricsOptions): WorkerMetric
     succeeded(): void {
       if (!this.end()) return;
       finished.inc({ status: "succeeded" });
+    }
+
+    refused(): void {
+      if (!this.end()) return;
+      finished.inc({ status: "refused" });
     }
 
     failed(failure: { kind: string; stage: Stage | undefined }, final: boolean): void {

@@ -216,8 +216,12 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
         signal,
       );
       page = undefined;
+      if (!loaded) {
+        watch?.refused();
+        return REFUSED;
+      }
       watch?.succeeded();
-      return loaded ? undefined : REFUSED;
+      return undefined;
     } catch (err) {
       const failure = toImportFailure(err, stage);
       const final = !failure.retryable || a.number >= a.last;

@@ -15,11 +15,11 @@ import { ok, startLegacyServer, status, type LegacyServer } from "./legacy-serve
 // Observers are for watching the migration: one that throws (a metrics
 // library bug, a label it rejects) must never cost a document.
 
-type Method = "start" | "enter" | "succeeded" | "failed";
+type Method = "start" | "enter" | "succeeded" | "refused" | "failed";
 
 /** An observer whose listed methods throw; counts every call. */
 function brokenObserver(throwing: readonly Method[]): AttemptObserver & { calls: Record<Method, number> } {
-  const calls: Record<Method, number> = { start: 0, enter: 0, succeeded: 0, failed: 0 };
+  const calls: Record<Method, number> = { start: 0, enter: 0, succeeded: 0, refused: 0, failed: 0 };
   const call = (method: Method) => {
     calls[method]++;
     if (throwing.includes(method)) throw new Error(`observer ${method} is broken`);
@@ -31,6 +31,7 @@ function brokenObserver(throwing: readonly Method[]): AttemptObserver & { calls:
       return {
         enter: () => call("enter"),
         succeeded: () => call("succeeded"),
+        refused: () => call("refused"),
         failed: () => call("failed"),
       };
     },

@@ -19,6 +19,7 @@ import { createHttpSource, type Source } from "@porter/source";
 import { createTestDatabase, createTestQueue, REDIS_URL, sampleDocument, waitFor, type TestDatabase, type TestQueue } from "@porter/testing";
 import { createImportWorker } from "../src/create-worker.js";
 import { handOutChunk } from "../src/hand-out-chunk.js";
+import { createWorkerMetrics } from "../src/metrics.js";
 import { createImportProcessor } from "../src/process-import.js";
 import { ok, sequence, startLegacyServer, status, type LegacyServer } from "./legacy-server.js";
 
@@ -185,11 +186,22 @@ describe("chunk jobs", () => {
     const added = (await queue.getJob(chunkJobId(rows[0]!.id))) as Job<QueueJobData, void, string>;
     // As when `porter cancel` came while the chunk was active: its rows are cancelled, the job itself stays.
     expect(await cancelRun(db.pool, runId)).toEqual({ was: "running", rows: ids.length });
-    const processor = chunkProcessor(50);
+    const metrics = createWorkerMetrics({ queue, logger });
+    const processor = createImportProcessor({
+      pool: db.pool,
+      source,
+      logger,
+      jobTimeoutMs: 2_000,
+      observer: metrics.observer,
+      chunks: { queue, jobAttempts: ATTEMPTS, backoffBaseMs: 50, draining: () => false },
+    });
     await processor(added);
     const fetched = ids.reduce((n, id) => n + (server.requests.get(id)?.length ?? 0), 0);
     expect(fetched).toBe(1);
     expect([...(await ledgerRows(runId)).values()].map((r) => r.status)).toEqual(ids.map(() => "cancelled"));
+    // The refused document is counted as refused, not as a success.
+    const finished = (await metrics.registry.getSingleMetric("porter_documents_finished_total")?.get())?.values ?? [];
+    expect(finished.map((v) => [v.labels.status, v.value])).toEqual([["refused", 1]]);
   });
 
   it("a chunk goes on past one refused row when the rest are still pending", async () => {
