@@ -161,10 +161,15 @@ function rerunSection(r: BenchResult): string[] {
     [`--changed, ${pct(r.touch ?? 0)} touched`, r.changedTouched],
     ["--from-archive (replay of the cold run)", r.replay],
   ].filter(([, side]) => side !== undefined) as Column[];
+  // Only what ran: --no-rerun leaves the cold run with ARCHIVE=off alone.
+  const ran = [
+    r.archiveOff && "the cold run with the workers' `ARCHIVE=off` (a fresh database)",
+    r.changedUnchanged && "on the cold run's target `porter run --changed` (same corpus)",
+    r.changedTouched && `\`--changed\` against a simulator serving it with ${pct(r.touch ?? 0)} touched`,
+    r.replay && "`--from-archive --of <cold run>`",
+  ].filter((part): part is string => typeof part === "string");
   const lines = [
-    "Page archive and re-runs: the cold run with the workers' `ARCHIVE=off` (a fresh database), then on the cold run's target " +
-      "`porter run --changed` (same corpus), `--changed` against a simulator serving it with " +
-      `${pct(r.touch ?? 0)} touched, and \`--from-archive --of <cold run>\`:`,
+    `Page archive and re-runs: ${ran.join(", then ")}:`,
     "",
     ...table(sides, [
       ["docs/s (listed ÷ wall time)", (s) => String(s.docsPerSecond)],
