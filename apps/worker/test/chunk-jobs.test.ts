@@ -19,6 +19,7 @@ import { createHttpSource, type Source } from "@porter/source";
 import { createTestDatabase, createTestQueue, REDIS_URL, sampleDocument, waitFor, type TestDatabase, type TestQueue } from "@porter/testing";
 import { createImportWorker } from "../src/create-worker.js";
 import { handOutChunk } from "../src/hand-out-chunk.js";
+import type { AttemptObserver } from "../src/attempt-observer.js";
 import { createWorkerMetrics } from "../src/metrics.js";
 import { createImportProcessor } from "../src/process-import.js";
 import { ok, sequence, startLegacyServer, status, type LegacyServer } from "./legacy-server.js";
@@ -69,14 +70,24 @@ async function ledgerRows(runId: string): Promise<Map<string, Row>> {
   return new Map((rows as Row[]).map((r) => [r.legacy_id, r]));
 }
 
-/** A processor that takes chunk jobs, as the worker builds it, with this backoff and drain check. */
-function chunkProcessor(backoffBaseMs: number, draining: () => boolean = () => false) {
+/** A run of `ids` whose documents wait in one chunk job, as the enqueuer adds them. */
+async function queuedChunk(ids: string[]): Promise<{ runId: string; rows: LedgerJob[]; added: Job<QueueJobData, void, string> }> {
+  const { runId, rows } = await listed(ids);
+  const [job] = firstAttemptJobs(runId, rows, 10, { attempts: ATTEMPTS });
+  await queue.addBulk([job!]);
+  const added = (await queue.getJob(chunkJobId(rows[0]!.id))) as Job<QueueJobData, void, string>;
+  return { runId, rows, added };
+}
+
+/** A processor that takes chunk jobs, as the worker builds it, with this backoff, drain check and observer. */
+function chunkProcessor(backoffBaseMs: number, options: { draining?: () => boolean; observer?: AttemptObserver } = {}) {
   return createImportProcessor({
     pool: db.pool,
     source,
     logger,
     jobTimeoutMs: 2_000,
-    chunks: { queue, jobAttempts: ATTEMPTS, backoffBaseMs, draining },
+    observer: options.observer,
+    chunks: { queue, jobAttempts: ATTEMPTS, backoffBaseMs, draining: options.draining ?? (() => false) },
   });
 }
 
@@ -153,10 +164,7 @@ describe("chunk jobs", () => {
     server.replies.set("again-1", ok(sampleDocument("again-1")));
     server.replies.set("again-2", status(404));
     server.replies.set("again-3", status(500));
-    const { runId, rows } = await listed(ids);
-    const [job] = firstAttemptJobs(runId, rows, 10, { attempts: ATTEMPTS });
-    await queue.addBulk([job!]);
-    const added = (await queue.getJob(chunkJobId(rows[0]!.id))) as Job<QueueJobData, void, string>;
+    const { runId, rows, added } = await queuedChunk(ids);
     const processor = chunkProcessor(60_000);
     await processor(added);
     // As after a worker died holding it: BullMQ counts the chunk's second start.
@@ -180,21 +188,11 @@ describe("chunk jobs", () => {
   it("a chunk of a run cancelled meanwhile stops at the first document the ledger refuses: no more fetches", async () => {
     const ids = ["stop-1", "stop-2", "stop-3", "stop-4", "stop-5"];
     for (const id of ids) server.replies.set(id, ok(sampleDocument(id)));
-    const { runId, rows } = await listed(ids);
-    const [job] = firstAttemptJobs(runId, rows, 10, { attempts: ATTEMPTS });
-    await queue.addBulk([job!]);
-    const added = (await queue.getJob(chunkJobId(rows[0]!.id))) as Job<QueueJobData, void, string>;
+    const { runId, added } = await queuedChunk(ids);
     // As when `porter cancel` came while the chunk was active: its rows are cancelled, the job itself stays.
     expect(await cancelRun(db.pool, runId)).toEqual({ was: "running", rows: ids.length });
     const metrics = createWorkerMetrics({ queue, logger });
-    const processor = createImportProcessor({
-      pool: db.pool,
-      source,
-      logger,
-      jobTimeoutMs: 2_000,
-      observer: metrics.observer,
-      chunks: { queue, jobAttempts: ATTEMPTS, backoffBaseMs: 50, draining: () => false },
-    });
+    const processor = chunkProcessor(50, { observer: metrics.observer });
     await processor(added);
     const fetched = ids.reduce((n, id) => n + (server.requests.get(id)?.length ?? 0), 0);
     expect(fetched).toBe(1);
@@ -207,10 +205,7 @@ describe("chunk jobs", () => {
   it("a chunk goes on past one refused row when the rest are still pending", async () => {
     const ids = ["past-1", "past-2", "past-3", "past-4"];
     for (const id of ids) server.replies.set(id, ok(sampleDocument(id)));
-    const { runId, rows } = await listed(ids);
-    const [job] = firstAttemptJobs(runId, rows, 10, { attempts: ATTEMPTS });
-    await queue.addBulk([job!]);
-    const added = (await queue.getJob(chunkJobId(rows[0]!.id))) as Job<QueueJobData, void, string>;
+    const { runId, added } = await queuedChunk(ids);
     await db.pool.query("UPDATE service_imports SET status = 'cancelled' WHERE run_id = $1 AND legacy_id = 'past-2'", [runId]);
     const processor = chunkProcessor(50);
     await processor(added);
@@ -222,15 +217,12 @@ describe("chunk jobs", () => {
   it("a closing worker's chunk stops after its current document and hands the rest back", async () => {
     const ids = ["back-1", "back-2", "back-3", "back-4"];
     for (const id of ids) server.replies.set(id, ok(sampleDocument(id)));
-    const { runId, rows } = await listed(ids);
-    const [job] = firstAttemptJobs(runId, rows, 10, { attempts: ATTEMPTS });
-    await queue.addBulk([job!]);
-    const added = (await queue.getJob(chunkJobId(rows[0]!.id))) as Job<QueueJobData, void, string>;
+    const { runId, rows, added } = await queuedChunk(ids);
     // Before the chunk starts, its documents are present in Redis through it.
     const before = await jobPresence(queue, producer, rows.map((r) => r.id));
     expect([...before.values()]).toEqual(["present", "present", "present", "present"]);
     let closing = false;
-    const processor = chunkProcessor(50, () => closing);
+    const processor = chunkProcessor(50, { draining: () => closing });
     const fetch = source.fetchPage.bind(source);
     source.fetchPage = async (...args) => {
       closing = true; // the signal comes while the first document is in flight
