@@ -78,7 +78,9 @@ export async function createDashboard(deps: DashboardDeps): Promise<FastifyInsta
   });
 
   const board = new FastifyAdapter();
-  createBullBoard({ queues: [new BullMQAdapter(queue)], serverAdapter: board });
+  // showMetrics: each queue's page charts the jobs completed and failed per minute, which
+  // the workers collect (create-worker.ts). A chunk is one job, a retry another.
+  createBullBoard({ queues: [new BullMQAdapter(queue)], serverAdapter: board, options: { uiConfig: { showMetrics: true } } });
   board.setBasePath("/queues");
   await app.register(board.registerPlugin(), { prefix: "/queues" });
 
