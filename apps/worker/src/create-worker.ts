@@ -120,7 +120,11 @@ export function createImportWorker(deps: WorkerDeps): ImportWorker {
       );
       return;
     }
-    if (err instanceof ImportFailure || err instanceof UnrecoverableError) return;
+    // A job that stalled past the limit is failed by BullMQ on its next start, with an
+    // UnrecoverableError of its own and without an attempt (job.deferredFailure): the one
+    // UnrecoverableError the processor has not recorded already.
+    const stalledOut = Boolean(job.deferredFailure);
+    if (!stalledOut && (err instanceof ImportFailure || err instanceof UnrecoverableError)) return;
     // Its data may be missing (a hash cut short).
     const data = job.data as Partial<ImportJobData> | undefined;
     const log = logger.child({ runId: data?.runId, ledgerId: job.id, legacyId: data?.legacyId });
@@ -129,7 +133,8 @@ export function createImportWorker(deps: WorkerDeps): ImportWorker {
       log.warn({ err }, `document failed outside its attempt: ${err.message}`);
       await recordFailure(pool, {
         ledgerId: job.id as string,
-        attempts: job.attemptsMade,
+        // Counted on from a chunk's attempt; a stalled-out job's last start made none.
+        attempts: priorAttempts(data) + (stalledOut ? Math.max(job.attemptsStarted - 1, job.attemptsMade) : job.attemptsMade),
         kind: "unknown",
         stage: undefined,
         message: err.message,
