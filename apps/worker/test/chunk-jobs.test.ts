@@ -19,6 +19,7 @@ import { createHttpSource, type Source } from "@porter/source";
 import { createTestDatabase, createTestQueue, REDIS_URL, sampleDocument, waitFor, type TestDatabase, type TestQueue } from "@porter/testing";
 import { createImportWorker } from "../src/create-worker.js";
 import { handOutChunk } from "../src/hand-out-chunk.js";
+import { Reconciler } from "../src/reconciler.js";
 import type { AttemptObserver } from "../src/attempt-observer.js";
 import { createWorkerMetrics } from "../src/metrics.js";
 import { createImportProcessor } from "../src/process-import.js";
@@ -183,6 +184,54 @@ describe("chunk jobs", () => {
     expect(await retry?.getState()).toBe("delayed");
     expect((await jobPresence(queue, producer, [flaky])).get(flaky)).toBe("present");
     await queue.remove(flaky);
+  });
+
+  it("a document whose retry job was lost is revived with the attempts it has left, its count going on", async () => {
+    server.replies.set("lost-retry", status(503));
+    const { runId, rows, added } = await queuedChunk(["lost-retry"]);
+    await chunkProcessor(60_000)(added);
+    const id = rows[0]!.id;
+    expect((await ledgerRows(runId)).get("lost-retry")).toMatchObject({ status: "pending", attempts: 1 });
+    // Redis loses the retry job, and the chunk is done.
+    await queue.remove(id);
+    await queue.remove(added.id as string);
+    const config = loadConfig({
+      REDIS_URL,
+      DATABASE_URL: db.url,
+      LEGACY_URL: server.url,
+      QUEUE_PREFIX: tq.prefix,
+      JOB_TIMEOUT_MS: "2000",
+      JOB_ATTEMPTS: String(ATTEMPTS),
+      BACKOFF_BASE_MS: "50",
+      RECONCILE_GRACE_MS: "0",
+      LOG_LEVEL: "silent",
+    });
+    const reconciler = new Reconciler({ config, logger, pool: db.pool });
+    try {
+      expect(await reconciler.tick()).toMatchObject({ leader: true, revived: 1 });
+    } finally {
+      await reconciler.stop();
+    }
+    const revived = await queue.getJob(id);
+    expect(revived?.data).toMatchObject({ runId, legacyId: "lost-retry", priorAttempts: 1 });
+    expect(revived?.opts.attempts).toBe(ATTEMPTS - 1);
+
+    const connection = createRedis(REDIS_URL, { role: "worker" });
+    const worker = createImportWorker({ config, logger, connection, pool: db.pool, source });
+    const running = worker.run();
+    try {
+      const row = await waitFor("the revived document to fail for good", async () => {
+        const r = (await ledgerRows(runId)).get("lost-retry");
+        return r?.status === "failed" ? r : undefined;
+      });
+      // JOB_ATTEMPTS in all: the chunk's, then the two the revived job had left.
+      expect(row).toMatchObject({ attempts: ATTEMPTS, error_kind: "http_5xx" });
+      expect(server.requests.get("lost-retry")).toHaveLength(ATTEMPTS);
+    } finally {
+      await worker.close();
+      await running;
+      await connection.quit();
+    }
   });
 
   it("a chunk of a run cancelled meanwhile stops at the first document the ledger refuses: no more fetches", async () => {

@@ -44,6 +44,11 @@ export interface LedgerJob {
   legacyId: string;
   /** The listing's updatedAt for it, as the ledger recorded it. */
   updatedAt?: string | null;
+  /**
+   * Attempts the ledger counts already (a row revived after its job was lost): its job makes
+   * only those the policy has left (at least one) and counts on from them. Unset: none.
+   */
+  attempts?: number;
 }
 
 /** One import job, as `queue.add` / `queue.addBulk` take it. */
@@ -96,8 +101,8 @@ export function firstAttemptJobs(runId: string, rows: readonly LedgerJob[], perJ
  * after `delayMs` (the backoff) and has the attempts left of the policy.
  */
 export function retryJob(row: LedgerJob, priorAttempts: number, delayMs: number, policy: JobPolicy): ImportJob {
-  const job = importJob(row, { attempts: Math.max(1, policy.attempts - priorAttempts) });
-  return { ...job, data: { ...job.data, priorAttempts }, opts: { ...job.opts, delay: delayMs } };
+  const job = importJob({ ...row, attempts: priorAttempts }, policy);
+  return { ...job, opts: { ...job.opts, delay: delayMs } };
 }
 
 /**
@@ -106,10 +111,18 @@ export function retryJob(row: LedgerJob, priorAttempts: number, delayMs: number,
  * (job id = ledger id, which makes a second add a no-op).
  */
 export function importJob(row: LedgerJob, policy: JobPolicy): ImportJob {
+  const prior = row.attempts ?? 0;
+  if (prior <= 0) {
+    return {
+      name: IMPORT_JOB_NAME,
+      data: { runId: row.runId, legacyId: row.legacyId, updatedAt: row.updatedAt ?? null },
+      opts: importJobOptions(row.id, policy),
+    };
+  }
   return {
     name: IMPORT_JOB_NAME,
-    data: { runId: row.runId, legacyId: row.legacyId, updatedAt: row.updatedAt ?? null },
-    opts: importJobOptions(row.id, policy),
+    data: { runId: row.runId, legacyId: row.legacyId, updatedAt: row.updatedAt ?? null, priorAttempts: prior },
+    opts: importJobOptions(row.id, { ...policy, attempts: Math.max(1, policy.attempts - prior) }),
   };
 }
 

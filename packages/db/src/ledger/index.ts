@@ -23,7 +23,7 @@ export {
   type StaleImport,
   type StaleImportsCursor,
 } from "./find-stale-imports.js";
-export { claimForRevival } from "./claim-for-revival.js";
+export { claimForRevival, type RevivedRow } from "./claim-for-revival.js";
 export { findUntried } from "./find-untried.js";
 export { listRuns } from "./list-runs.js";
 export { listRunEntries, type RunEntry } from "./list-run-entries.js";
