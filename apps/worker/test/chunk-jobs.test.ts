@@ -80,6 +80,21 @@ async function queuedChunk(ids: string[]): Promise<{ runId: string; rows: Ledger
   return { runId, rows, added };
 }
 
+/** The config of a worker (and its reconciler) on this file's queue, database and server, with `extra`. */
+function workerConfig(extra: Record<string, string>) {
+  return loadConfig({
+    REDIS_URL,
+    DATABASE_URL: db.url,
+    LEGACY_URL: server.url,
+    QUEUE_PREFIX: tq.prefix,
+    JOB_TIMEOUT_MS: "2000",
+    JOB_ATTEMPTS: String(ATTEMPTS),
+    BACKOFF_BASE_MS: "50",
+    LOG_LEVEL: "silent",
+    ...extra,
+  });
+}
+
 /** A processor that takes chunk jobs, as the worker builds it, with this backoff, drain check and observer. */
 function chunkProcessor(backoffBaseMs: number, options: { draining?: () => boolean; observer?: AttemptObserver } = {}) {
   return createImportProcessor({
@@ -107,17 +122,7 @@ describe("chunk jobs", () => {
     await queue.addBulk(jobs);
     const ledgerId = new Map(rows.map((r) => [r.legacyId, r.id]));
 
-    const config = loadConfig({
-      REDIS_URL,
-      DATABASE_URL: db.url,
-      LEGACY_URL: server.url,
-      QUEUE_PREFIX: tq.prefix,
-      JOB_TIMEOUT_MS: "2000",
-      JOB_ATTEMPTS: String(ATTEMPTS),
-      BACKOFF_BASE_MS: "50",
-      WORKER_CONCURRENCY: "4",
-      LOG_LEVEL: "silent",
-    });
+    const config = workerConfig({ WORKER_CONCURRENCY: "4" });
     const connection = createRedis(REDIS_URL, { role: "worker" });
     const worker = createImportWorker({ config, logger, connection, pool: db.pool, source });
     const running = worker.run();
@@ -195,17 +200,7 @@ describe("chunk jobs", () => {
     // Redis loses the retry job, and the chunk is done.
     await queue.remove(id);
     await queue.remove(added.id as string);
-    const config = loadConfig({
-      REDIS_URL,
-      DATABASE_URL: db.url,
-      LEGACY_URL: server.url,
-      QUEUE_PREFIX: tq.prefix,
-      JOB_TIMEOUT_MS: "2000",
-      JOB_ATTEMPTS: String(ATTEMPTS),
-      BACKOFF_BASE_MS: "50",
-      RECONCILE_GRACE_MS: "0",
-      LOG_LEVEL: "silent",
-    });
+    const config = workerConfig({ RECONCILE_GRACE_MS: "0" });
     const reconciler = new Reconciler({ config, logger, pool: db.pool });
     try {
       expect(await reconciler.tick()).toMatchObject({ leader: true, revived: 1 });
