@@ -66,6 +66,11 @@ describe("a document that takes its worker down every time", () => {
     };
   });
 
+  async function statusOf(runId: string, legacyId: string): Promise<string | undefined> {
+    const { rows } = await db.pool.query<{ status: string }>("SELECT status FROM service_imports WHERE run_id = $1 AND legacy_id = $2", [runId, legacyId]);
+    return rows[0]?.status;
+  }
+
   afterAll(async () => {
     await Promise.allSettled(started.map((p) => p.stop("SIGKILL")));
     await legacy?.close();
@@ -82,6 +87,8 @@ describe("a document that takes its worker down every time", () => {
       const worker = spawnPorter(["worker"], env);
       started.push(worker);
       await waitFor(`attempt ${crash} at ${CRASHER}`, () => (requests.get(CRASHER) ?? 0) >= crash, { timeoutMs: 60_000 });
+      // The other document is loaded before the first kill, so that only the crasher is taken again.
+      if (crash === 1) await waitFor(`${FINE} to load`, () => statusOf(runId, FINE).then((s) => s === "succeeded"), { timeoutMs: 60_000 });
       await worker.stop("SIGKILL");
     }
     // The fourth finds the job stalled a third time: BullMQ fails it without an attempt.
