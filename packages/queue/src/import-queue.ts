@@ -112,16 +112,9 @@ export function retryJob(row: LedgerJob, priorAttempts: number, delayMs: number,
  */
 export function importJob(row: LedgerJob, policy: JobPolicy): ImportJob {
   const prior = row.attempts ?? 0;
-  if (prior <= 0) {
-    return {
-      name: IMPORT_JOB_NAME,
-      data: { runId: row.runId, legacyId: row.legacyId, updatedAt: row.updatedAt ?? null },
-      opts: importJobOptions(row.id, policy),
-    };
-  }
   return {
     name: IMPORT_JOB_NAME,
-    data: { runId: row.runId, legacyId: row.legacyId, updatedAt: row.updatedAt ?? null, priorAttempts: prior },
+    data: { runId: row.runId, legacyId: row.legacyId, updatedAt: row.updatedAt ?? null, ...(prior > 0 ? { priorAttempts: prior } : {}) },
     opts: importJobOptions(row.id, { ...policy, attempts: Math.max(1, policy.attempts - prior) }),
   };
 }
