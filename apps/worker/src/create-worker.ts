@@ -18,7 +18,7 @@ import type { Source } from "@porter/source";
 import type { AttemptObserver } from "./attempt-observer.js";
 import { ByteBudget } from "./byte-budget.js";
 import { handOutChunk } from "./hand-out-chunk.js";
-import { createImportProcessor } from "./process-import.js";
+import { createImportProcessor, LOCK_LOST } from "./process-import.js";
 import type { RunReading } from "./run-sources.js";
 import { MAX_STALLED_COUNT } from "./tuning.js";
 
@@ -91,9 +91,22 @@ export function createImportWorker(deps: WorkerDeps): ImportWorker {
     void queue.close().catch(() => {});
   });
 
+  // A job whose lock this worker could not renew is no longer its own: another worker
+  // took it, or the stalled check will put it back. A chunk stops after its current
+  // document (LOCK_LOST); whoever runs it next leaves out what was attempted.
+  worker.on("lockRenewalFailed", (jobIds) => {
+    for (const id of jobIds) worker.cancelJob(id, LOCK_LOST);
+    logger.warn({ jobIds }, `lost the lock of ${jobIds.length} job(s): their chunks stop after the current document, and the next holder does the rest`);
+  });
+
   worker.on("error", (err) => {
     // A lost Redis connection is reported once by watchRedis, not per reconnect attempt.
     if (connectionLoss(err) !== undefined) return;
+    // BullMQ's own lines for a lost lock: the renewal, then the finish it refuses; said above.
+    if (/^(could not renew lock for job|Missing lock for job|Lock mismatch for job)/.test(err.message)) {
+      logger.warn({ err }, err.message);
+      return;
+    }
     logger.error({ err }, "worker error");
   });
 

@@ -101,6 +101,8 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
   // threw would be recorded as the document's failure, even after its load committed.
   const observer = deps.observer && guardObserver(deps.observer, logger);
 
+  // `cancel` is aborted when the job's lock is lost (create-worker.ts): the document in
+  // flight finishes (its load is as right as anyone's), a chunk takes no next one.
   return async function processImport(job, _token, cancel) {
     if (job.name === CHUNK_JOB_NAME) return processChunk(job as Job<ChunkJobData, void>, cancel);
     const ledgerId = job.id as string;
@@ -111,10 +113,7 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
       throw new UnrecoverableError(`job ${ledgerId} has no run or legacy id in its data; left to the reconciler`);
     }
     const prior = priorAttempts ?? 0;
-    const failure = await attempt(
-      { ledgerId, runId, legacyId, updatedAt, number: prior + job.attemptsMade + 1, last: prior + (job.opts.attempts ?? 1) },
-      cancel,
-    );
+    const failure = await attempt({ ledgerId, runId, legacyId, updatedAt, number: prior + job.attemptsMade + 1, last: prior + (job.opts.attempts ?? 1) });
     if (failure === undefined || failure === REFUSED) return;
     if (!failure.retryable) throw new UnrecoverableError(`${failure.kind}: ${failure.message}`);
     throw failure;
@@ -140,13 +139,18 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     const policy = { attempts: chunks.jobAttempts };
     for (let i = 0; i < todo.length; i++) {
       const doc = todo[i] as ChunkDocument;
-      if (i > 0 && (chunks.draining() || cancel?.aborted)) {
+      if (i > 0 && cancel?.aborted) {
+        // Not this worker's any more (LOCK_LOST): the job runs again elsewhere, leaving out what was attempted here.
+        logger.warn({ runId, jobId: job.id, done: i, left: todo.length - i, reason: String(cancel.reason) }, "chunk stopped: its lock was lost");
+        return;
+      }
+      if (i > 0 && chunks.draining()) {
         // Closing: the rest goes back to the queue as a chunk of its own, so shutdown waits for one document, not a chunk.
         const rest = todo.slice(i).map((d) => ({ ...d, runId }));
         await chunks.queue.addBulk(firstAttemptJobs(runId, rest, rest.length, policy));
         return;
       }
-      const failure = await attempt({ ledgerId: doc.id, runId, legacyId: doc.legacyId, updatedAt: doc.updatedAt, number: 1, last: chunks.jobAttempts }, cancel);
+      const failure = await attempt({ ledgerId: doc.id, runId, legacyId: doc.legacyId, updatedAt: doc.updatedAt, number: 1, last: chunks.jobAttempts });
       if (failure === REFUSED) {
         // Its row was cancelled or rolled back meanwhile, and so, most likely, were the rest
         // (`porter cancel` cannot remove an active job): fetch only those still pending.
@@ -172,7 +176,7 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
    * One attempt at one document; resolves with its failure (already recorded), undefined when
    * it loaded, or REFUSED when the ledger took nothing because its row is cancelled or rolled back.
    */
-  async function attempt(a: Attempt, cancel: AbortSignal | undefined): Promise<ImportFailure | typeof REFUSED | undefined> {
+  async function attempt(a: Attempt): Promise<ImportFailure | typeof REFUSED | undefined> {
     const started = performance.now();
     const { ledgerId, runId, legacyId, updatedAt } = a;
     // A plain controller and timer, not AbortSignal.any(AbortSignal.timeout()):
@@ -181,8 +185,6 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     const controller = new AbortController();
     const signal = controller.signal;
     const timer = setTimeout(() => controller.abort(), jobTimeoutMs);
-    const onCancel = () => controller.abort(cancel?.reason);
-    cancel?.addEventListener("abort", onCancel, { once: true });
     let stage: Stage = "fetch";
     const watch = observer?.start();
     const reservation = deps.memory?.open();
@@ -231,7 +233,6 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     } finally {
       reservation?.release();
       clearTimeout(timer);
-      cancel?.removeEventListener("abort", onCancel);
     }
   }
 
@@ -264,6 +265,9 @@ export function createImportProcessor(deps: ProcessorDeps): ImportProcessor {
     else log.debug({ kind: failure.kind, stage: failure.stage }, `attempt failed, will retry: ${failure.message}`);
   }
 }
+
+/** The reason a job is cancelled with when its worker could not renew its lock. */
+export const LOCK_LOST = "lock lost";
 
 /** An attempt whose load the ledger refused: the document's row is no longer wanted (cancelled, rolled back, gone). */
 const REFUSED = "refused";

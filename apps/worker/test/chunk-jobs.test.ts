@@ -23,7 +23,7 @@ import { Reconciler } from "../src/reconciler.js";
 import type { AttemptObserver } from "../src/attempt-observer.js";
 import { createWorkerMetrics } from "../src/metrics.js";
 import { createImportProcessor } from "../src/process-import.js";
-import { ok, sequence, startLegacyServer, status, type LegacyServer } from "./legacy-server.js";
+import { ok, sequence, startLegacyServer, status, type LegacyServer, type Reply } from "./legacy-server.js";
 
 const ATTEMPTS = 3;
 const logger = createLogger({ level: "silent", name: "chunk-test" });
@@ -286,6 +286,55 @@ describe("chunk jobs", () => {
     expect((await ledgerRows(runId)).get(order[0]!)).toMatchObject({ status: "succeeded" });
     await queue.remove(added.id as string);
     await queue.remove(rest?.id as string);
+  });
+
+  it("a chunk whose lock another worker took stops after its current document; the next holder does the rest, each fetched once", async () => {
+    const ids = ["lock-1", "lock-2", "lock-3", "lock-4"];
+    const STOLEN_FOR_MS = 1_500;
+    let stolenAt = 0;
+    const slow = (id: string): Reply => (res, n) => setTimeout(() => ok(sampleDocument(id))(res, n), 300);
+    const { runId, rows, added } = await queuedChunk(ids);
+    const lockKey = `${queue.toKey(added.id as string)}:lock`;
+    // While its first document is in flight, the chunk's lock passes to another worker
+    // (its worker's event loop stalled past the lock, say); that one then dies.
+    for (const id of ids) {
+      server.replies.set(id, (res, n) => {
+        if (stolenAt !== 0) return slow(id)(res, n);
+        stolenAt = -1;
+        void producer.set(lockKey, "another-worker", "PX", STOLEN_FOR_MS).then(() => {
+          stolenAt = Date.now();
+          slow(id)(res, n);
+        });
+      });
+    }
+    // The earlier tests' workers checked for stalled jobs at 30 s intervals, and the queue's
+    // marker of the last check would hold this worker's first checks back that long.
+    await producer.del(queue.toKey("stalled-check"));
+    const config = workerConfig({ WORKER_CONCURRENCY: "1", STALLED_INTERVAL_MS: "500" });
+    const connection = createRedis(REDIS_URL, { role: "worker" });
+    const worker = createImportWorker({ config, logger, connection, pool: db.pool, source });
+    const running = worker.run();
+    try {
+      const final = await waitFor(
+        "every document to be loaded",
+        async () => {
+          const ledger = await ledgerRows(runId);
+          return ids.every((id) => ledger.get(id)?.status === "succeeded") ? ledger : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 50 },
+      );
+      for (const id of ids) {
+        expect(server.requests.get(id), id).toHaveLength(1);
+        expect(final.get(id), id).toMatchObject({ attempts: 1 });
+      }
+      // The rest waited for the chunk to come back from the stalled check, after the other lock lapsed.
+      const order = rows.map((r) => r.legacyId);
+      for (const id of order.slice(1)) expect(server.requests.get(id)![0]!).toBeGreaterThanOrEqual(stolenAt + STOLEN_FOR_MS);
+    } finally {
+      await worker.close();
+      await running;
+      await connection.quit();
+    }
   });
 
   it("a chunk that failed as a whole gives each document it did not attempt a job of its own", async () => {
