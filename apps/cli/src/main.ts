@@ -1,22 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "@porter/config";
-import { ServiceUnavailable } from "@porter/runs";
-import { dashboardCommand } from "./commands/dashboard.js";
-import { demoCommand } from "./commands/demo.js";
-import { dbMigrateCommand } from "./commands/db-migrate.js";
 import { legacySimCommand } from "./commands/legacy-sim.js";
-import { runCommand } from "./commands/run.js";
-import { statusCommand } from "./commands/status.js";
-import { workerCommand } from "./commands/worker.js";
-import { failuresCommand } from "./commands/failures.js";
-import { requeueCommand } from "./commands/requeue.js";
-import { rollbackCommand } from "./commands/rollback.js";
-import { verifyCommand } from "./commands/verify.js";
-import { resumeCommand } from "./commands/resume.js";
-import { runsCommand } from "./commands/runs.js";
-import { archiveExportCommand, archiveStatsCommand } from "./commands/archive.js";
-import { cancelCommand } from "./commands/cancel.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { addFaultOptions, faultsFrom } from "./fault-options.js";
 import { failureKind, runIdOrLatest, wholeNumber } from "./options.js";
@@ -30,7 +15,11 @@ const quietOnClosedPipe = (err: NodeJS.ErrnoException) => {
 process.stdout.on("error", quietOnClosedPipe);
 process.stderr.on("error", quietOnClosedPipe);
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-/** Runs a command and keeps its exit code; errors are handled in one place below. */
+/**
+ * Runs a command and keeps its exit code; errors are handled in one place below.
+ * Each command's module is imported when it runs, so `porter --help` or a usage
+ * error does not load BullMQ, node-postgres and Fastify first.
+ */
 const act =
   <A extends unknown[]>(fn: (...args: A) => Promise<number | void>) =>
   async (...args: A) => {
@@ -46,16 +35,16 @@ const program = new Command("porter")
 const db = program.command("db").description("database commands");
 db.command("migrate")
   .description("create the database named in DATABASE_URL if missing, then apply the migrations (and ARCHIVE_DATABASE_URL's)")
-  .action(act(dbMigrateCommand));
+  .action(act(async () => (await import("./commands/db-migrate.js")).dbMigrateCommand()));
 
 program.addCommand(legacySimCommand());
 
-program.command("worker").description("run one worker process in the foreground").action(act(workerCommand));
+program.command("worker").description("run one worker process in the foreground").action(act(async () => (await import("./commands/worker.js")).workerCommand()));
 
 program
   .command("dashboard")
   .description("serve Bull Board and Porter's runs, failures, requeue and rollback on PORT")
-  .action(act(dashboardCommand));
+  .action(act(async () => (await import("./commands/dashboard.js")).dashboardCommand()));
 
 program
   .command("run")
@@ -70,7 +59,7 @@ program
   .action(
     act(
       (opts: { limit?: number; follow: boolean; json: boolean; fromArchive: boolean; of?: string; changed: boolean; dryRun: boolean }) =>
-        runCommand(opts),
+        import("./commands/run.js").then((m) => m.runCommand(opts)),
     ),
   );
 
@@ -79,14 +68,14 @@ program
   .description("the runs, newest first: status, counts, pace, start and end")
   .option("--limit <n>", "at most this many runs", wholeNumber(1), 20)
   .option("--json", "one JSON object per run, per line", false)
-  .action(act((opts: { limit: number; json: boolean }) => runsCommand(opts)));
+  .action(act(async (opts: { limit: number; json: boolean }) => (await import("./commands/runs.js")).runsCommand(opts)));
 
 program
   .command("status")
   .description("a run's counts by status, and failures by kind")
   .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
   .option("--json", "print one JSON object", false)
-  .action(act((id: string, opts: { json: boolean }) => statusCommand(id, opts)));
+  .action(act(async (id: string, opts: { json: boolean }) => (await import("./commands/status.js")).statusCommand(id, opts)));
 
 program
   .command("resume")
@@ -94,7 +83,7 @@ program
   .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
   .option("--follow", "stay until every document is finished, then print a summary", false)
   .option("--json", "print the summary as one JSON object", false)
-  .action(act((id: string, opts: { follow: boolean; json: boolean }) => resumeCommand(id, opts)));
+  .action(act(async (id: string, opts: { follow: boolean; json: boolean }) => (await import("./commands/resume.js")).resumeCommand(id, opts)));
 
 program
   .command("failures")
@@ -102,46 +91,46 @@ program
   .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
   .option("--kind <kind>", "only this failure kind", failureKind)
   .option("--json", "one JSON object per failure, per line", false)
-  .action(act((id: string, opts: { kind?: string; json: boolean }) => failuresCommand(id, opts)));
+  .action(act(async (id: string, opts: { kind?: string; json: boolean }) => (await import("./commands/failures.js")).failuresCommand(id, opts)));
 
 program
   .command("requeue")
   .description("put a run's failed documents back in the queue, attempts from 0")
   .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
   .option("--kind <kind>", "only failures of this kind", failureKind)
-  .action(act((id: string, opts: { kind?: string }) => requeueCommand(id, opts)));
+  .action(act(async (id: string, opts: { kind?: string }) => (await import("./commands/requeue.js")).requeueCommand(id, opts)));
 
 program
   .command("cancel")
   .description("stop a run that is listing or running: no further page, its waiting jobs removed, its unfinished documents cancelled")
   .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
-  .action(act((id: string) => cancelCommand(id)));
+  .action(act(async (id: string) => (await import("./commands/cancel.js")).cancelCommand(id)));
 
 program
   .command("rollback")
   .description("delete every document a run wrote, remove its jobs, mark its ledger rows rolled_back")
   .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
   .option("--yes", "really do it (without: say what would be deleted, exit 2)", false)
-  .action(act((id: string, opts: { yes: boolean }) => rollbackCommand(id, opts)));
+  .action(act(async (id: string, opts: { yes: boolean }) => (await import("./commands/rollback.js")).rollbackCommand(id, opts)));
 
 program
   .command("verify")
   .description("list the legacy service again and compare with the target: missing, failed, extra, stale")
   .argument("<runId>", 'the run, or "latest"', runIdOrLatest)
   .option("--json", "print one JSON object", false)
-  .action(act((id: string, opts: { json: boolean }) => verifyCommand(id, opts)));
+  .action(act(async (id: string, opts: { json: boolean }) => (await import("./commands/verify.js")).verifyCommand(id, opts)));
 
 const archive = program.command("archive").description("the page archive: every page workers fetched, as served");
 archive
   .command("stats")
   .description("pages, documents, bytes as served and bytes stored")
   .option("--json", "print one JSON object", false)
-  .action(act((opts: { json: boolean }) => archiveStatsCommand(opts)));
+  .action(act(async (opts: { json: boolean }) => (await import("./commands/archive.js")).archiveStatsCommand(opts)));
 archive
   .command("export")
   .description("write the latest page of every document into <dir>, with an index.jsonl")
   .argument("<dir>", "a new or empty directory")
-  .action(act((dir: string) => archiveExportCommand(dir)));
+  .action(act(async (dir: string) => (await import("./commands/archive.js")).archiveExportCommand(dir)));
 
 addFaultOptions(
   program
@@ -151,7 +140,7 @@ addFaultOptions(
     .option("--workers <n>", "worker processes", wholeNumber(1), 2),
 ).action(
   act((opts: { docs: number; workers: number } & Record<string, unknown>) =>
-    demoCommand({ docs: opts.docs, workers: opts.workers, faults: faultsFrom(opts) }),
+    import("./commands/demo.js").then((m) => m.demoCommand({ docs: opts.docs, workers: opts.workers, faults: faultsFrom(opts) })),
   ),
 );
 
@@ -163,7 +152,7 @@ try {
   } else if (err instanceof ConfigError || err instanceof UsageError) {
     process.stderr.write(`porter: ${err.message}\n`);
     exitCode = EXIT.usage;
-  } else if (err instanceof ServiceUnavailable) {
+  } else if (err instanceof (await import("@porter/runs")).ServiceUnavailable) {
     process.stderr.write(err.message.split("\n").map((line) => `porter: ${line}\n`).join(""));
     exitCode = EXIT.unavailable;
   } else {
