@@ -110,6 +110,25 @@ describe("porter runs, latest, --version, closed pipes", () => {
     expect(out).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
+  it("porter --version and --help load no store client: each command's module is imported when it runs", async () => {
+    // What the process loaded through require (node-postgres, ioredis and their kin are CommonJS), said at exit.
+    const report = `data:text/javascript,${encodeURIComponent(
+      'import { createRequire } from "node:module"; const r = createRequire("/"); process.on("exit", () => process.stderr.write(JSON.stringify(Object.keys(r.cache))));',
+    )}`;
+    for (const flag of ["--version", "--help"]) {
+      const out = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ["--import", report, PORTER, flag], { stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("close", (code) => resolve({ code, stderr }));
+      });
+      expect(out.code, out.stderr).toBe(0);
+      const loaded = JSON.parse(out.stderr) as string[];
+      expect(loaded.length, flag).toBeGreaterThan(0); // commander at least
+      expect(loaded.filter((path) => /node_modules\/(pg|ioredis|undici|fastify|pino)\//.test(path)), flag).toEqual([]);
+    }
+  });
+
   it("output into a pipe its reader closed ends quietly, exit 0", async () => {
     const env = (scenario as Scenario).env;
     const child = spawn(process.execPath, [PORTER, "failures", full.runId, "--json"], {
